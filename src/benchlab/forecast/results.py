@@ -1,0 +1,55 @@
+"""What one experiment (a model under a strategy) produces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+import polars as pl
+
+from benchlab.forecast.models.base import ForecastModel
+
+
+class ModelingStrategy(str, Enum):
+    """COMBINED: one model for all selected SKUs. INDIVIDUAL: one model per SKU."""
+
+    COMBINED = "combined"
+    INDIVIDUAL = "individual"
+
+
+@dataclass(frozen=True)
+class SkuFailure:
+    """A SKU whose fit or forecast failed, and why; the other SKUs go on."""
+
+    sku: tuple
+    reason: str
+
+
+@dataclass
+class ExperimentResult:
+    """Predictions, metrics and timings of ``model_type`` trained under ``strategy``.
+
+    ``predictions`` has the id columns, ``date``, ``y_true``, ``y_pred``, one ``q_<alpha>``
+    column per quantile and, with an oracle, ``oracle_mean``/``oracle_dispersion``.
+    ``per_sku_metrics`` has the id columns and one column per metric.
+    """
+
+    model_type: str
+    strategy: ModelingStrategy
+    id_columns: tuple[str, ...]
+    quantile_alphas: tuple[float, ...]
+    predictions: pl.DataFrame
+    metrics: dict[str, float]
+    per_sku_metrics: pl.DataFrame
+    fit_seconds: float  # model fitting time, summed over the SKUs' models under INDIVIDUAL
+    predict_seconds: float
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+    wall_seconds: float = 0.0
+    n_workers: int = 1
+    failures: list[SkuFailure] = field(default_factory=list)
+    models: dict[str, ForecastModel] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{self.model_type} [{self.strategy.value}]"
