@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from benchlab.forecast.schema import DATE, ORACLE_DISPERSION, ORACLE_MEAN, PRICE, TARGET
+from benchlab.forecast.schema import DATE, ORACLE_MEAN, PRICE, TARGET
 
 
 @dataclass
