@@ -24,5 +24,8 @@ model_registry: Registry[ForecastModel] = Registry(
 
 
 def create_model(name: str, **params: Any) -> ForecastModel:
-    """Build a registered model by name: ``create_model("xgboost_quantile", quantile_alphas=[0.5])``."""
+    """Build a registered model by name.
+
+    >>> create_model("xgboost_quantile", quantile_alphas=[0.5])  # doctest: +SKIP
+    """
     return model_registry.create(name, **params)

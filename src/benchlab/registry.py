@@ -3,8 +3,10 @@
 Example
 -------
 >>> reg = Registry("forecast model")
+>>> from types import SimpleNamespace
 >>> @reg.register
-... class Naive: name = "naive"
+... class Naive:
+...     info = SimpleNamespace(name="naive")
 >>> reg.list_available_types()
 ['naive']
 """

@@ -15,11 +15,13 @@ value names the parameter) and stored unchanged; all work happens in ``fit``, wh
 
 from __future__ import annotations
 
+import json
+import os
 from abc import ABC
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Self
 
 import numpy as np
 from pydantic import BaseModel as _PydanticModel
@@ -68,6 +70,89 @@ def validate_alphas(alphas: Sequence[float] | None, *, model: str = "model") -> 
     return values
 
 
+def resolve_n_jobs(n_jobs: int) -> int:
+    """Threads to use, joblib style: ``-1`` is every core, ``-2`` all but one; at least 1.
+
+    >>> resolve_n_jobs(3)
+    3
+    """
+    if n_jobs > 0:
+        return n_jobs
+    return max((os.cpu_count() or 1) + 1 + n_jobs, 1)
+
+
+def check_features(
+    X: Any, y: Any = None, *, model: str = "model", n_features: int | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Check a feature matrix (2-D, numeric, NaN allowed, no inf) and its finite 1-D target.
+
+    Float32/float64 matrices pass through without a copy; other numeric dtypes become float32.
+
+    >>> X, y = check_features(np.zeros((3, 2), np.float32), [1.0, 2.0, 3.0])
+    >>> X.dtype, y.dtype
+    (dtype('float32'), dtype('float64'))
+    """
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise InputError(f"{model}: X must be 2-D (rows, features); got shape {X.shape}")
+    if X.dtype.kind not in "fiub":
+        raise InputError(f"{model}: X must be numeric; got dtype {X.dtype}")
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float32)
+    if n_features is not None and X.shape[1] != n_features:
+        raise InputError(
+            f"{model}: X has {X.shape[1]} features; the model was fitted on {n_features}"
+        )
+    if np.isinf(X).any():
+        cols = np.flatnonzero(np.isinf(X).any(axis=0)).tolist()
+        raise InputError(f"{model}: X has infinite values in columns {cols[:10]}")
+    if y is None:
+        return X, None
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim != 1 or y.shape[0] != X.shape[0]:
+        raise InputError(
+            f"{model}: y must be 1-D with one value per row of X ({X.shape[0]}); "
+            f"got shape {y.shape}"
+        )
+    if X.shape[0] == 0:
+        raise InputError(f"{model}: cannot fit on zero rows")
+    bad = np.flatnonzero(~np.isfinite(y))
+    if bad.size:
+        raise InputError(f"{model}: y has {bad.size} non-finite values (rows {bad[:5].tolist()})")
+    return X, y
+
+
+def check_series(y: Any, indptr: Any, *, model: str = "model") -> tuple[np.ndarray, np.ndarray]:
+    """Check the flat series layout: ``y[indptr[i]:indptr[i+1]]`` is series ``i``, none empty.
+
+    >>> y, indptr = check_series([1.0, 2.0, 3.0], [0, 2, 3])
+    >>> np.diff(indptr).tolist()
+    [2, 1]
+    """
+    y = np.asarray(y, dtype=np.float64)
+    indptr = np.asarray(indptr)
+    if y.ndim != 1:
+        raise InputError(f"{model}: y must be 1-D; got shape {y.shape}")
+    if indptr.ndim != 1 or indptr.shape[0] < 2 or indptr.dtype.kind not in "iu":
+        raise InputError(f"{model}: indptr must be 1-D integers with at least 2 entries")
+    indptr = indptr.astype(np.int64, copy=False)
+    if indptr[0] != 0 or indptr[-1] != y.shape[0]:
+        raise InputError(
+            f"{model}: indptr must start at 0 and end at len(y)={y.shape[0]}; "
+            f"got {int(indptr[0])}..{int(indptr[-1])}"
+        )
+    empty = np.flatnonzero(np.diff(indptr) <= 0)
+    if empty.size:
+        raise InputError(f"{model}: series {empty[:5].tolist()} are empty (indptr must increase)")
+    bad = np.flatnonzero(~np.isfinite(y))
+    if bad.size:
+        series = np.unique(np.searchsorted(indptr, bad, side="right") - 1)
+        raise InputError(
+            f"{model}: y has {bad.size} non-finite values (series {series[:5].tolist()})"
+        )
+    return y, indptr
+
+
 class ForecastModel(ABC):
     """Base class of every registered forecasting model."""
 
@@ -93,6 +178,11 @@ class ForecastModel(ABC):
         self.hyperparameters = dict(hyperparameters)
         self.params_ = self.validate_params(hyperparameters)
 
+    def __repr__(self) -> str:
+        given = {"quantile_alphas": list(self.quantile_alphas)} if self.quantile_alphas else {}
+        args = ", ".join(f"{k}={v!r}" for k, v in {**given, **self.hyperparameters}.items())
+        return f"{type(self).__name__}({args})"
+
     @classmethod
     def validate_params(cls, hyperparameters: dict[str, Any]) -> _PydanticModel:
         """Validate hyperparameters against ``Params``; errors name the parameter and value."""
@@ -115,6 +205,10 @@ class ForecastModel(ABC):
             "n_jobs": self.n_jobs,
             **self.hyperparameters,
         }
+
+    def _check_fitted(self, attribute: str) -> None:
+        if not hasattr(self, attribute):
+            raise InputError(f"model {self.info.name!r} is not fitted yet; call fit first")
 
     @property
     def fit_alphas_(self) -> tuple[float, ...]:
@@ -144,14 +238,37 @@ class ForecastModel(ABC):
     def save(self, directory: Path) -> list[Path]:
         """Write the fitted model in its library's own format; returns the files written.
 
-        Series models keep no learned weights worth saving; they write their parameters.
+        Every model writes ``<name>.params.json`` (its ``get_params()``); models with learned
+        weights add their library's files (never a pickle). Series models keep no learned weights
+        worth saving: they are refitted on each series' history.
         """
-        import json
-
+        directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        path = directory / f"{self.info.name}.params.json"
+        path = self._params_path(directory)
         path.write_text(json.dumps(self.get_params(), indent=2, default=str))
         return [path]
+
+    @classmethod
+    def load(cls, directory: Path) -> Self:
+        """Rebuild a model written by ``save``: its parameters, plus its weights if it has any.
+
+        >>> model = ForecastModel.load(run_dir)  # doctest: +SKIP
+        """
+        directory = Path(directory)
+        path = cls._params_path(directory)
+        if not path.is_file():
+            raise InputError(f"{path}: no saved {cls.info.name!r} model here")
+        model = cls(**json.loads(path.read_text()))
+        model._load_fitted(directory)
+        return model
+
+    def _load_fitted(self, directory: Path) -> None:
+        """Restore fitted state from the library files ``save`` wrote (none by default)."""
+        return None
+
+    @classmethod
+    def _params_path(cls, directory: Path) -> Path:
+        return directory / f"{cls.info.name}.params.json"
 
 
 def sort_quantiles(q: np.ndarray) -> np.ndarray:
