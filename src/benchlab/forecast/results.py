@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import polars as pl
@@ -11,7 +11,7 @@ import polars as pl
 from benchlab.forecast.models.base import ForecastModel
 
 
-class ModelingStrategy(str, Enum):
+class ModelingStrategy(StrEnum):
     """COMBINED: one model for all selected SKUs. INDIVIDUAL: one model per SKU."""
 
     COMBINED = "combined"

@@ -1,0 +1,106 @@
+"""``DataConfig`` and ``TrainingConfig`` as seed 000's users know them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from benchlab.forecast.schema import SEED_ID_COLUMNS
+
+
+class DataConfig(BaseModel):
+    """Where the data is and how to split it: seed 000's files *or* a long panel.
+
+    >>> DataConfig(features_path="f.feather", target_path="t.feather", split_date="2020-03-01")
+    ... # doctest: +ELLIPSIS
+    DataConfig(...)
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    features_path: Path | None = None
+    target_path: Path | None = None
+    mapping_path: Path | None = None
+    oracle_path: Path | None = None
+    panel_path: Path | None = None
+    id_columns: list[str] = Field(default_factory=lambda: list(SEED_ID_COLUMNS))
+    date_column: str = "date"
+    target_column: str = "sales"
+    freq: str | None = None
+    exogenous_columns: list[str] = Field(default_factory=list)
+    price_column: str | None = None
+    split_date: dt.date | None = None
+    horizon: int = Field(28, ge=1)
+    sku_tuples: list[tuple[Any, ...]] | None = None
+    forecast_mode: Literal["recursive", "direct"] = "recursive"
+
+    @field_validator("sku_tuples", mode="before")
+    @classmethod
+    def _tuples(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        return [tuple(v) if isinstance(v, list | tuple) else (v,) for v in value]
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> DataConfig:
+        seed_files = self.features_path is not None or self.target_path is not None
+        if seed_files and self.panel_path is not None:
+            raise ValueError("give either features_path/target_path or panel_path, not both")
+        if not seed_files and self.panel_path is None:
+            raise ValueError("give features_path and target_path (seed files) or panel_path")
+        if seed_files and (self.features_path is None or self.target_path is None):
+            raise ValueError("seed files need both features_path and target_path")
+        return self
+
+    @property
+    def is_panel(self) -> bool:
+        return self.panel_path is not None
+
+    @property
+    def dataset_name(self) -> str:
+        """A name for run folders: the panel's stem or the seed files' folder."""
+        if self.panel_path is not None:
+            return self.panel_path.stem
+        assert self.features_path is not None
+        return self.features_path.resolve().parent.name or "data"
+
+
+class ModelConfig(BaseModel):
+    """One model to train: its registered type and its hyperparameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def quantile_alphas(self) -> list[float] | None:
+        return self.params.get("quantile_alphas")
+
+
+class TrainingConfig(BaseModel):
+    """Seed and models.
+
+    >>> config = TrainingConfig(random_state=42)
+    >>> config = config.set_model_config("xgboost_quantile", n_estimators=100)
+    >>> config.models["xgboost_quantile"].params
+    {'n_estimators': 100}
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    random_state: int = 42
+    models: dict[str, ModelConfig] = Field(default_factory=dict)
+
+    def set_model_config(
+        self, model_type: str, *, label: str | None = None, **params: Any
+    ) -> TrainingConfig:
+        """Add (or replace) a model; ``label`` tells two configs of one type apart."""
+        self.models[label or model_type] = ModelConfig(type=model_type, params=params)
+        return self
+
+    def get_model_config(self, label: str) -> ModelConfig:
+        return self.models[label]

@@ -1,0 +1,237 @@
+"""``BenchmarkPipeline``: load → split → train under a strategy → forecast → evaluate.
+
+>>> pipeline = BenchmarkPipeline(data_config, training_config)       # doctest: +SKIP
+>>> pipeline.load_and_prepare_data()                                  # doctest: +SKIP
+>>> result = pipeline.run_experiment([(80558, 2), (80651, 2)],       # doctest: +SKIP
+...                                  ModelingStrategy.INDIVIDUAL, "xgboost_quantile")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+
+from benchlab.data.dataset import ForecastData
+from benchlab.data.splits import TemporalSplit, temporal_split
+from benchlab.errors import InputError
+from benchlab.evaluation.metrics import evaluate_forecasts
+from benchlab.forecast.config import DataConfig, TrainingConfig
+from benchlab.forecast.engine import ForecastTask
+from benchlab.forecast.features import FeatureSpec
+from benchlab.forecast.results import ExperimentResult, ModelingStrategy
+from benchlab.forecast.schema import (
+    DATE,
+    ORACLE_DISPERSION,
+    ORACLE_MEAN,
+    TARGET,
+    Y_PRED,
+    Y_TRUE,
+)
+from benchlab.forecast.strategies import run_strategy
+from benchlab.model_types import model_registry
+
+_TRUTH_COLUMNS = (TARGET, ORACLE_MEAN, ORACLE_DISPERSION)
+
+
+def load_forecast_data(config: DataConfig) -> ForecastData:
+    """Read either input shape of ``config``, filtered to its ``sku_tuples``."""
+    if config.is_panel:
+        from benchlab.data.panel import load_panel
+
+        return load_panel(
+            config.panel_path,
+            id_columns=config.id_columns,
+            date_column=config.date_column,
+            target_column=config.target_column,
+            freq=config.freq,
+            sku_tuples=config.sku_tuples,
+            exogenous_columns=config.exogenous_columns,
+            price_column=config.price_column,
+        )
+    from benchlab.data.seed_files import load_seed_files
+
+    return load_seed_files(
+        config.features_path,
+        config.target_path,
+        config.mapping_path,
+        sku_tuples=config.sku_tuples,
+        oracle_path=config.oracle_path,
+        freq=config.freq,
+    )
+
+
+class BenchmarkPipeline:
+    """Orchestrates one dataset's experiments (seed 000's main entry point)."""
+
+    def __init__(self, data_config: DataConfig, training_config: TrainingConfig) -> None:
+        self.data_config = data_config
+        self.training_config = training_config
+        self.data: ForecastData | None = None
+        self.split: TemporalSplit | None = None
+        self.feature_spec: FeatureSpec | None = None
+
+    def load_and_prepare_data(self) -> ForecastData:
+        """Load, validate and split the data; build the feature spec for a long panel."""
+        config = self.data_config
+        self.data = load_forecast_data(config)
+        self.split = temporal_split(self.data, split_date=config.split_date, horizon=config.horizon)
+        if not self.data.feature_columns:
+            self.feature_spec = FeatureSpec.for_horizon(
+                config.horizon,
+                season_length=self.data.season_length,
+                mode=config.forecast_mode,
+                exogenous=self.data.exogenous_columns,
+            )
+        return self.data
+
+    def _require_split(self) -> tuple[ForecastData, TemporalSplit]:
+        if self.data is None or self.split is None:
+            self.load_and_prepare_data()
+        assert self.data is not None and self.split is not None
+        return self.data, self.split
+
+    def select(
+        self, sku_tuples: Sequence[Sequence[Any]] | None
+    ) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """Train and test rows of the requested SKUs (all loaded SKUs when ``None``)."""
+        data, split = self._require_split()
+        ids = list(data.id_columns)
+        if sku_tuples is None:
+            return split.train, split.test
+        wanted = [tuple(s) if isinstance(s, list | tuple) else (s,) for s in sku_tuples]
+        if not wanted:
+            raise InputError("sku_tuples is empty: select at least one SKU tuple")
+        if any(len(s) != len(ids) for s in wanted):
+            raise InputError(f"each SKU tuple must have {len(ids)} values ({', '.join(ids)})")
+        keys = pl.DataFrame(wanted, schema=data.frame.select(ids).schema, orient="row")
+        known = data.frame.select(ids).unique()
+        unknown = keys.join(known, on=ids, how="anti")
+        if unknown.height:
+            raise InputError(
+                f"{data.source}: unknown SKU tuple(s) {unknown.head(5).rows()} "
+                f"({known.height} SKUs loaded, e.g. {known.sort(ids).head(3).rows()})"
+            )
+        train = split.train.join(keys, on=ids, how="semi")
+        test = split.test.join(keys, on=ids, how="semi")
+        return train, test
+
+    def make_task(
+        self,
+        model_type: str,
+        *,
+        quantile_alphas: Sequence[float] | None = None,
+        hyperparameters: dict[str, Any] | None = None,
+    ) -> ForecastTask:
+        """The task description sent to workers; the model is built once here to validate it."""
+        data, split = self._require_split()
+        params = dict(hyperparameters or {})
+        configured_alphas = params.pop("quantile_alphas", None)
+        alphas = configured_alphas if quantile_alphas is None else quantile_alphas
+        model_registry.get(model_type)  # unknown type: clear error before any work
+        task = ForecastTask(
+            model_type=model_type,
+            id_columns=data.id_columns,
+            season_length=data.season_length,
+            horizon=split.horizon,
+            quantile_alphas=tuple(alphas or ()),
+            hyperparameters=params,
+            random_state=self.training_config.random_state,
+            feature_columns=data.feature_columns,
+            feature_spec=self.feature_spec,
+        )
+        task.build_model()  # bad hyperparameters or quantiles fail here, once, clearly
+        return task
+
+    def run_experiment(
+        self,
+        sku_tuples: Sequence[Sequence[Any]] | None = None,
+        modeling_strategy: ModelingStrategy | str = ModelingStrategy.COMBINED,
+        model_type: str | None = None,
+        *,
+        quantile_alphas: Sequence[float] | None = None,
+        hyperparameters: dict[str, Any] | None = None,
+        n_workers: int | None = None,
+        progress: bool = True,
+        keep_models: bool = True,
+    ) -> ExperimentResult:
+        """Train ``model_type`` under ``modeling_strategy`` on ``sku_tuples`` and evaluate it.
+
+        Without ``model_type`` the single model set in the ``TrainingConfig`` is used; its
+        configured hyperparameters apply unless ``hyperparameters`` are given.
+        """
+        strategy = ModelingStrategy(modeling_strategy)
+        label, model_type, params = self._resolve_model(model_type, hyperparameters)
+        data, split = self._require_split()
+        task = self.make_task(model_type, quantile_alphas=quantile_alphas, hyperparameters=params)
+        train, test = self.select(sku_tuples)
+        inputs = test.drop([c for c in _TRUTH_COLUMNS if c in test.columns])
+        outcome = run_strategy(
+            task,
+            train,
+            inputs,
+            strategy,
+            n_workers=n_workers,
+            progress=progress,
+            keep_models=keep_models,
+        )
+        if outcome.predictions.height == 0:
+            reasons = "; ".join(f"{f.sku}: {f.reason}" for f in outcome.failures[:3])
+            raise InputError(f"{label} [{strategy.value}] produced no forecasts: {reasons}")
+        ids = list(data.id_columns)
+        truth = test.select(
+            *ids,
+            DATE,
+            pl.col(TARGET).alias(Y_TRUE),
+            *[c for c in (ORACLE_MEAN, ORACLE_DISPERSION) if c in test.columns],
+        )
+        predictions = truth.join(outcome.predictions, on=[*ids, DATE], how="inner").select(
+            *ids,
+            DATE,
+            Y_TRUE,
+            Y_PRED,
+            *[c for c in outcome.predictions.columns if c.startswith("q_")],
+            *[c for c in (ORACLE_MEAN, ORACLE_DISPERSION) if c in truth.columns],
+        )
+        history = train.select(*ids, DATE, TARGET, *(["price"] if data.has_price else []))
+        metrics, per_sku = evaluate_forecasts(
+            predictions,
+            history,
+            id_columns=ids,
+            quantile_alphas=task.quantile_alphas,
+            season_length=data.season_length,
+        )
+        return ExperimentResult(
+            model_type=label,
+            strategy=strategy,
+            id_columns=data.id_columns,
+            quantile_alphas=task.quantile_alphas,
+            predictions=predictions,
+            metrics=metrics,
+            per_sku_metrics=per_sku,
+            fit_seconds=outcome.fit_seconds,
+            predict_seconds=outcome.predict_seconds,
+            hyperparameters=task.hyperparameters,
+            wall_seconds=outcome.wall_seconds,
+            n_workers=outcome.n_workers,
+            failures=outcome.failures,
+            models=outcome.models,
+        )
+
+    def _resolve_model(
+        self, model_type: str | None, hyperparameters: dict[str, Any] | None
+    ) -> tuple[str, str, dict[str, Any]]:
+        configured = self.training_config.models
+        if model_type is None:
+            if len(configured) != 1:
+                raise InputError(
+                    "run_experiment needs model_type when the TrainingConfig holds "
+                    f"{len(configured)} models ({', '.join(configured) or 'none'})"
+                )
+            model_type = next(iter(configured))
+        if model_type in configured:
+            spec = configured[model_type]
+            params = dict(spec.params) if hyperparameters is None else dict(hyperparameters)
+            return model_type, spec.type, params
+        return model_type, model_type, dict(hyperparameters or {})
