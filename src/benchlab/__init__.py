@@ -1,0 +1,22 @@
+"""benchlab: train, tune, benchmark and ship forecasting models per SKU tuple.
+
+>>> from benchlab import BenchmarkPipeline, DataConfig, TrainingConfig, ModelingStrategy
+"""
+
+from benchlab.evaluation.evaluator import ModelEvaluator
+from benchlab.forecast.config import DataConfig, TrainingConfig
+from benchlab.forecast.pipeline import BenchmarkPipeline
+from benchlab.forecast.results import ExperimentResult, ModelingStrategy
+from benchlab.model_types import create_model, model_registry
+
+__all__ = [
+    "BenchmarkPipeline",
+    "DataConfig",
+    "ExperimentResult",
+    "ModelEvaluator",
+    "ModelingStrategy",
+    "TrainingConfig",
+    "create_model",
+    "model_registry",
+]
+__version__ = "0.1.0"

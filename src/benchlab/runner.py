@@ -1,0 +1,206 @@
+"""``benchlab run``: every listed model under every listed strategy, into one run folder.
+
+Layout of a run folder (``<output_dir>/forecast/<dataset>/<run_id>/``)::
+
+    config.yaml                     resolved config (after overrides)
+    leaderboard.csv / metrics.json  every experiment's metrics and timings
+    report.md + figures/*.png       the Markdown report and its pictures
+    predictions_<model>_<strategy>.parquet
+    <strategy>/<model>/             metrics.json, per_sku_metrics.parquet, failures.json, models/
+    manifest.json                   SHA-256 and size of every file, environment, git commit
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from benchlab.config import ForecastRunConfig
+from benchlab.evaluation.evaluator import ModelEvaluator
+from benchlab.forecast.pipeline import BenchmarkPipeline
+from benchlab.forecast.results import ExperimentResult
+from benchlab.forecast.schema import DATE, TARGET
+from benchlab.parallel import stderr_console
+from benchlab.runs import RunFolder, jsonable, safe_name
+
+
+@dataclass
+class RunSummary:
+    run_dir: Path
+    results: list[ExperimentResult]
+    evaluator: ModelEvaluator
+
+    def to_json(self) -> dict[str, Any]:
+        return jsonable(
+            {
+                "run_dir": str(self.run_dir),
+                "results": [
+                    {
+                        "model": r.model_type,
+                        "strategy": r.strategy.value,
+                        "metrics": r.metrics,
+                        "fit_seconds": r.fit_seconds,
+                        "predict_seconds": r.predict_seconds,
+                        "wall_seconds": r.wall_seconds,
+                        "n_failed": len(r.failures),
+                    }
+                    for r in self.results
+                ],
+            }
+        )
+
+
+def run_forecast(
+    config: ForecastRunConfig, *, progress: bool = True, console: Console | None = None
+) -> RunSummary:
+    """Load → split → train each model under each strategy → evaluate → write the run folder."""
+    console = console or stderr_console
+    training = config.training_config()
+    pipeline = BenchmarkPipeline(config.data, training)
+    data = pipeline.load_and_prepare_data()
+    split = pipeline.split
+    assert split is not None
+    console.print(
+        f"[bold]{config.name}[/]: {data.n_series} SKUs from {data.source}, "
+        f"train to {split.train[DATE].max()}, test {split.test_dates[0]} … "
+        f"{split.test_dates[-1]} ({split.horizon} periods)"
+    )
+    for label in training.models:  # validate every model before any training
+        spec = training.models[label]
+        pipeline.make_task(spec.type, hyperparameters=spec.params)
+
+    evaluator = ModelEvaluator(primary_metric=config.report.primary_metric)
+    results: list[ExperimentResult] = []
+    run = RunFolder(
+        config.output_dir, task=config.task, dataset=config.data.dataset_name, name=config.name
+    )
+    with run:
+        run.write_yaml("config.yaml", json.loads(config.model_dump_json()))
+        for label in training.models:
+            for strategy in config.strategy:
+                console.print(f"→ {label} [{strategy.value}]")
+                result = pipeline.run_experiment(
+                    None, strategy, label, n_workers=config.n_workers, progress=progress
+                )
+                _write_experiment(run, result)
+                evaluator.add(result)
+                results.append(result)
+        _write_summary(run, config, pipeline, evaluator, results)
+    summary = RunSummary(run.final_path, results, evaluator)
+    console.print(leaderboard_table(evaluator))
+    console.print(f"run folder: {run.final_path}")
+    return summary
+
+
+def _experiment_dir(result: ExperimentResult) -> str:
+    return f"{result.strategy.value}/{safe_name(result.model_type)}"
+
+
+def _write_experiment(run: RunFolder, result: ExperimentResult) -> None:
+    folder = _experiment_dir(result)
+    name = f"predictions_{safe_name(result.model_type)}_{result.strategy.value}.parquet"
+    run.write_parquet(name, result.predictions)
+    run.write_parquet(f"{folder}/per_sku_metrics.parquet", result.per_sku_metrics)
+    run.write_json(
+        f"{folder}/metrics.json",
+        {
+            "model": result.model_type,
+            "strategy": result.strategy.value,
+            "hyperparameters": result.hyperparameters,
+            "quantile_alphas": list(result.quantile_alphas),
+            "metrics": result.metrics,
+            "fit_seconds": result.fit_seconds,
+            "predict_seconds": result.predict_seconds,
+            "wall_seconds": result.wall_seconds,
+            "n_workers": result.n_workers,
+        },
+    )
+    run.write_json(
+        f"{folder}/failures.json",
+        [{"sku": list(f.sku), "reason": f.reason} for f in result.failures],
+    )
+    for key, model in result.models.items():
+        model.save(run.directory(f"{folder}/models/{safe_name(key)}"))
+
+
+def _write_summary(
+    run: RunFolder,
+    config: ForecastRunConfig,
+    pipeline: BenchmarkPipeline,
+    evaluator: ModelEvaluator,
+    results: list[ExperimentResult],
+) -> None:
+    from benchlab.reports.markdown import write_report
+    from benchlab.reports.plots import fan_charts, leaderboard_chart, pick_skus
+
+    data, split = pipeline.data, pipeline.split
+    assert data is not None and split is not None
+    leaderboard = evaluator.leaderboard()
+    leaderboard.write_csv(run.file("leaderboard.csv"))
+    run.write_json("metrics.json", RunSummary(run.final_path, results, evaluator).to_json())
+    metric = config.report.primary_metric
+    figures: dict[str, Path] = {}
+    if metric in leaderboard.columns:
+        figures["Leaderboard"] = leaderboard_chart(
+            leaderboard, metric, run.file(f"figures/leaderboard_{metric}.png")
+        )
+    if config.report.fan_charts:
+        best = evaluator.best()
+        skus = pick_skus(best.predictions, list(data.id_columns), n=config.report.fan_charts)
+        history = split.train.select(*data.id_columns, DATE, TARGET)
+        paths = fan_charts(
+            history,
+            results,
+            id_columns=list(data.id_columns),
+            skus=skus,
+            out_dir=run.directory("figures"),
+        )
+        for path in paths:
+            figures[f"Forecasts {path.stem.removeprefix('fan_')}"] = path
+    summary = {
+        "source": data.source,
+        "SKUs": data.n_series,
+        "frequency": data.freq,
+        "horizon": split.horizon,
+        "train": f"{split.train[DATE].min()} … {split.train[DATE].max()}",
+        "test": f"{split.test_dates[0]} … {split.test_dates[-1]}",
+        "strategies": ", ".join(s.value for s in config.strategy),
+        "seed": config.seed,
+    }
+    rel = {title: Path(p.relative_to(run.path)) for title, p in figures.items()}
+    write_report(
+        run.file("report.md"),
+        title=f"benchlab forecast benchmark: {config.name}",
+        evaluator=evaluator,
+        data_summary=summary,
+        figures=rel,
+        run_config=json.loads(config.model_dump_json()),
+    )
+
+
+def leaderboard_table(evaluator: ModelEvaluator, max_metrics: int = 6) -> Table:
+    """The leaderboard as a Rich table for the console."""
+    frame = evaluator.leaderboard()
+    fixed = {"rank", "model", "strategy"}
+    timing = [c for c in ("fit_seconds", "n_failed") if c in frame.columns]
+    metrics = [c for c in frame.columns if c not in fixed | {*timing, "predict_seconds", "n_skus"}]
+    shown = ["rank", "model", "strategy", *metrics[:max_metrics], *timing]
+    table = Table(title="Leaderboard", show_lines=False)
+    for column in shown:
+        table.add_column(column, justify="left" if column in ("model", "strategy") else "right")
+    for row in frame.select(shown).iter_rows():
+        table.add_row(*(_fmt(v) for v in row))
+    return table
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
