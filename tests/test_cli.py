@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -73,6 +75,7 @@ def test_run_end_to_end_json(tmp_path: Path, tiny_paths) -> None:
     result = runner.invoke(app, ["run", str(config), "models.1.n_estimators=25", "--json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "Leaderboard (ranked by rmsse)" in result.stdout
     run_dir = Path(payload["run_dir"])
     assert run_dir.is_dir() and not run_dir.name.startswith(".tmp")
     assert {(r["model"], r["strategy"]) for r in payload["results"]} == {
@@ -160,6 +163,7 @@ def test_malicious_pickle_is_refused(tmp_path: Path, tiny_paths) -> None:
         ("unknown_model", "unknown forecast model 'arima_magic'"),
         ("bad_hyperparameter", "n_estimators"),
         ("unsorted_quantiles", "increasing"),
+        ("out_of_range_quantiles", "between 0 and 1"),
         ("bad_override", "key=value"),
         ("missing_config", "does not exist"),
         ("bad_strategy", "strategy"),
@@ -209,6 +213,8 @@ def test_bad_input_exits_2_with_one_clear_message(
         extra = ["models.1.n_estimators=-3"]
     elif case == "unsorted_quantiles":
         extra = ["models.1.quantile_alphas=[0.9,0.5,0.1]"]
+    elif case == "out_of_range_quantiles":
+        extra = ["models.0.quantile_alphas=[0.1,0.5,1.2]"]
     elif case == "bad_override":
         extra = ["data.horizon"]
     elif case == "bad_strategy":
@@ -222,3 +228,36 @@ def test_bad_input_exits_2_with_one_clear_message(
     assert message in result.output
     assert result.output.count("error:") == 1
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").rglob("*.parquet"))
+
+
+def test_demo_end_to_end_on_tiny(tmp_path: Path) -> None:
+    """What `make demo` runs, on the tiny data: synthesises it, then benchmarks every model."""
+    args = ["demo", "--size", "tiny", "--data-dir", str(tmp_path / "data")]
+    result = runner.invoke(app, [*args, "--output-dir", str(tmp_path / "runs"), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout.strip().splitlines()[-1])
+    pairs = {(r["model"], r["strategy"]) for r in payload["results"]}
+    models = {"statquant", "seasonal_naive", "lightgbm_quantile", "xgboost_quantile"}
+    assert pairs == {(m, s) for m in models for s in ("combined", "individual")}
+    run_dir = Path(payload["run_dir"])
+    assert (run_dir / "report.md").is_file() and (run_dir / "leaderboard.csv").is_file()
+    assert "Leaderboard" in result.stdout
+    # Trained models beat the seasonal-naive baseline on the generator's data.
+    rmsse = {(r["model"], r["strategy"]): r["metrics"]["rmsse"] for r in payload["results"]}
+    assert rmsse["lightgbm_quantile", "combined"] < rmsse["seasonal_naive", "combined"]
+
+
+def test_installed_command_exits_2_without_traceback(tmp_path: Path, tiny_paths) -> None:
+    """The real process: exit status 2, one message on stderr naming the problem, no traceback."""
+    config = write_config(tmp_path, tiny_paths, sku_tuples=[[4242, 7]])
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchlab.cli", "run", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "train_data_features.feather" in proc.stderr
+    assert "unknown SKU tuple(s)" in proc.stderr and "(4242, 7)" in proc.stderr
+    assert proc.stderr.count("error:") == 1

@@ -69,11 +69,12 @@ def run(
 ) -> None:
     """Train every model under every strategy, evaluate, write the run folder and report."""
     from benchlab.config import load_run_config
-    from benchlab.runner import run_forecast
+    from benchlab.runner import print_summary, run_forecast
 
     with user_errors():
         cfg = load_run_config(config, overrides or [])
         summary = run_forecast(cfg, progress=progress and sys.stderr.isatty())
+    print_summary(summary, out)
     if as_json:
         print(json.dumps(summary.to_json()))
 
@@ -112,7 +113,7 @@ def demo(
     """Generate the synthetic data (if needed) and run the quick benchmark on it."""
     from benchlab.config import load_run_config
     from benchlab.data.synthetic import generate_synthetic
-    from benchlab.runner import run_forecast
+    from benchlab.runner import print_summary, run_forecast
 
     with user_errors():
         if not _synthetic_ready(data_dir, size):
@@ -130,7 +131,7 @@ def demo(
                 ],
             )
         summary = run_forecast(cfg, progress=sys.stderr.isatty())
-        out.print(f"report: {summary.run_dir / 'report.md'}")
+    print_summary(summary, out)
     if as_json:
         print(json.dumps(summary.to_json()))
 

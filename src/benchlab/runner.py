@@ -83,7 +83,7 @@ def run_forecast(
         run.write_yaml("config.yaml", json.loads(config.model_dump_json()))
         for label in training.models:
             for strategy in config.strategy:
-                console.print(f"→ {label} [{strategy.value}]")
+                console.print(f"→ {label} [{strategy.value}]", markup=False, highlight=False)
                 result = pipeline.run_experiment(
                     None, strategy, label, n_workers=config.n_workers, progress=progress
                 )
@@ -91,10 +91,7 @@ def run_forecast(
                 evaluator.add(result)
                 results.append(result)
         _write_summary(run, config, pipeline, evaluator, results)
-    summary = RunSummary(run.final_path, results, evaluator)
-    console.print(leaderboard_table(evaluator))
-    console.print(f"run folder: {run.final_path}")
-    return summary
+    return RunSummary(run.final_path, results, evaluator)
 
 
 def _experiment_dir(result: ExperimentResult) -> str:
@@ -183,19 +180,40 @@ def _write_summary(
     )
 
 
-def leaderboard_table(evaluator: ModelEvaluator, max_metrics: int = 6) -> Table:
-    """The leaderboard as a Rich table for the console."""
+CONSOLE_METRICS = (
+    "rmsse",
+    "wrmsse",
+    "mase",
+    "smape",
+    "mean_pinball",
+    "coverage_80",
+    "rmsse_vs_oracle",
+)
+
+
+def leaderboard_table(evaluator: ModelEvaluator) -> Table:
+    """The leaderboard as a Rich table: the primary metric first, then the usual headline ones."""
     frame = evaluator.leaderboard()
-    fixed = {"rank", "model", "strategy"}
-    timing = [c for c in ("fit_seconds", "n_failed") if c in frame.columns]
-    metrics = [c for c in frame.columns if c not in fixed | {*timing, "predict_seconds", "n_skus"}]
-    shown = ["rank", "model", "strategy", *metrics[:max_metrics], *timing]
-    table = Table(title="Leaderboard", show_lines=False)
+    primary = evaluator.primary_metric
+    metrics = [primary, *(m for m in CONSOLE_METRICS if m != primary)]
+    metrics = [m for m in metrics if m in frame.columns and frame[m].null_count() < frame.height]
+    shown = ["rank", "model", "strategy", *metrics, "fit_seconds", "n_failed"]
+    table = Table(title=f"Leaderboard (ranked by {primary})")
     for column in shown:
-        table.add_column(column, justify="left" if column in ("model", "strategy") else "right")
+        left = column in ("model", "strategy")
+        table.add_column(column, justify="left" if left else "right", no_wrap=True)
     for row in frame.select(shown).iter_rows():
         table.add_row(*(_fmt(v) for v in row))
     return table
+
+
+def print_summary(summary: RunSummary, console: Console) -> None:
+    """Leaderboard and where the run went; never truncated when stdout is a pipe or a file."""
+    if not console.is_terminal:
+        console = Console(file=console.file, width=200)
+    console.print(leaderboard_table(summary.evaluator))
+    console.print(f"run folder: {summary.run_dir}", soft_wrap=True)
+    console.print(f"report: {summary.run_dir / 'report.md'}", soft_wrap=True)
 
 
 def _fmt(value: Any) -> str:
