@@ -63,6 +63,25 @@ def coverage_level(metric: str) -> float | None:
     return float(match.group(1)) / 100.0 if match else None
 
 
+def ranking_direction(metric: str, lower_is_better: Mapping[str, bool] | None = None) -> str:
+    """How ``metric`` ranks, in words, matching :func:`ranking_key`.
+
+    >>> ranking_direction("coverage_80"), ranking_direction("rmsse")
+    ('closer to 80% is better', 'lower is better')
+    """
+    overrides = lower_is_better or {}
+    if metric in overrides:
+        return "lower is better" if overrides[metric] else "higher is better"
+    if metric == "bias":
+        return "closer to 0 is better"
+    level = coverage_level(metric)
+    if level is not None:
+        return f"closer to {level:.0%} is better"
+    if ranking_key(metric, 1.0, lower_is_better=overrides) == -1.0:
+        return "higher is better"
+    return "lower is better"
+
+
 def ranking_key(
     metric: str, value: float | None, *, lower_is_better: Mapping[str, bool] | None = None
 ) -> float | None:

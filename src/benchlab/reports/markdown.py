@@ -27,7 +27,7 @@ import polars as pl
 import yaml
 
 from benchlab.errors import InputError
-from benchlab.evaluation.evaluator import coverage_level
+from benchlab.evaluation.evaluator import coverage_level, ranking_direction
 from benchlab.forecast.results import ModelingStrategy
 
 if TYPE_CHECKING:
@@ -124,18 +124,6 @@ def _percent_reading(ratio: float | None) -> str:
     return f"{size} {'above' if pct > 0 else 'below'} the oracle"
 
 
-def _direction(evaluator: ModelEvaluator, metric: str) -> str:
-    overrides = evaluator.lower_is_better
-    if metric in overrides:
-        return "lower is better" if overrides[metric] else "higher is better"
-    if metric == "bias":
-        return "ranked by |bias|, closer to 0 is better"
-    level = coverage_level(metric)
-    if level is not None:
-        return f"ranked by distance to the nominal {level:.0%}"
-    return "higher is better" if evaluator.key(metric, 1.0) == -1.0 else "lower is better"
-
-
 def _summary_value(key: str, value: Any) -> str:
     is_pair = isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2
     if key == "date_range" and is_pair:
@@ -182,6 +170,7 @@ def _leaderboard_section(
     evaluator: ModelEvaluator, board: pl.DataFrame, figures: Mapping[str, str]
 ) -> list[str]:
     primary = evaluator.primary_metric
+    direction = ranking_direction(primary, evaluator.lower_is_better)
     detail = [
         c
         for c in board.columns
@@ -191,7 +180,7 @@ def _leaderboard_section(
     lines = [
         "## Leaderboard",
         "",
-        f"Ranked by **{primary}** ({_direction(evaluator, primary)}); rank 1 is best. "
+        f"Ranked by **{primary}** ({direction}); rank 1 is best. "
         "Times are wall-clock seconds; `n_failed` counts SKUs whose fit failed."
         + _weights_note(board)
         + (" Oracle and quantile metrics are in their own sections below." if has_detail else ""),

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from benchlab.errors import InputError
-from benchlab.evaluation.evaluator import coverage_level, ranking_key
+from benchlab.evaluation.evaluator import coverage_level, ranking_direction, ranking_key
 from benchlab.forecast.results import ExperimentResult
 from benchlab.forecast.schema import DATE, ORACLE_MEAN, TARGET, Y_PRED, Y_TRUE, quantile_column
 
@@ -66,20 +66,6 @@ def _strategy_colour(strategy: str, seen: list[str]) -> str:
     if strategy not in seen:
         seen.append(strategy)
     return _EXTRA_COLOURS[seen.index(strategy) % len(_EXTRA_COLOURS)]
-
-
-def _direction_note(metric: str, lower_is_better: Mapping[str, bool] | None) -> str:
-    overrides = lower_is_better or {}
-    if metric in overrides:
-        return "lower is better" if overrides[metric] else "higher is better"
-    if metric == "bias":
-        return "closer to 0 is better"
-    level = coverage_level(metric)
-    if level is not None:
-        return f"closer to {level:.0%} is better"
-    if ranking_key(metric, 1.0) == -1.0:
-        return "higher is better"
-    return "lower is better"
 
 
 def leaderboard_chart(
@@ -154,7 +140,7 @@ def leaderboard_chart(
     ax.axvline(0.0, color="0.2", lw=0.8)
     ax.grid(axis="x", alpha=0.3)
     ax.set_axisbelow(True)
-    ax.set_xlabel(f"{metric} ({_direction_note(metric, lower_is_better)})")
+    ax.set_xlabel(f"{metric} ({ranking_direction(metric, lower_is_better)})")
     ax.set_title(title or f"Leaderboard: {metric}")
     fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False)
     return _save(fig, path, dpi)
