@@ -23,9 +23,23 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="Data sets: generate the embedded synthetic M5-like data.")
 app.add_typer(data_app, name="data")
+release_app = typer.Typer(help="Releases: versioned, verified packages of a run's experiment.")
+app.add_typer(release_app, name="release")
+
+ReleasesDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--releases-dir", help="where releases live (default: $BENCHLAB_RELEASES or ./releases)"
+    ),
+]
 
 err = Console(stderr=True)
 out = Console()
+
+
+def _wide(console: Console) -> Console:
+    """``console`` itself on a terminal; else one 200 columns wide, so tables are not cut."""
+    return console if console.is_terminal else Console(file=console.file, width=200)
 
 
 @contextmanager
@@ -74,7 +88,7 @@ def run(
     with user_errors():
         cfg = load_run_config(config, overrides or [])
         summary = run_forecast(cfg, progress=progress and sys.stderr.isatty())
-    print_summary(summary, out)
+    print_summary(summary, _wide(out))
     if as_json:
         print(json.dumps(summary.to_json()))
 
@@ -131,9 +145,133 @@ def demo(
                 ],
             )
         summary = run_forecast(cfg, progress=sys.stderr.isatty())
-    print_summary(summary, out)
+    print_summary(summary, _wide(out))
     if as_json:
         print(json.dumps(summary.to_json()))
+
+
+def _manager(releases_dir: Path | None):
+    from benchlab.release import ComprehensiveReleaseManager
+
+    return ComprehensiveReleaseManager(releases_dir)
+
+
+@release_app.command("create")
+def release_create(
+    run_dir: Annotated[Path, typer.Argument(help="a run folder written by `benchlab run`")],
+    name: Annotated[str, typer.Option(help="release name, e.g. demand-eu")],
+    version: Annotated[str, typer.Option(help="semantic version, e.g. 1.2.0")],
+    notes: Annotated[str, typer.Option(help="free text kept in the release")] = "",
+    model: Annotated[str | None, typer.Option(help="experiment's model (default: best)")] = None,
+    strategy: Annotated[str | None, typer.Option(help="combined | individual")] = None,
+    releases_dir: ReleasesDir = None,
+) -> None:
+    """Package one experiment of a run (its leaderboard's best by default) as a release."""
+    with user_errors():
+        path = _manager(releases_dir).create(
+            run_dir, name, version, notes=notes, model=model, strategy=strategy
+        )
+        info = _manager(releases_dir).show(f"{name}@{version}")
+    out.print(
+        f"released {name}@{version}: {info['model']} ({info['strategy']}) → {path}",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+@release_app.command("list")
+def release_list(
+    name: Annotated[str | None, typer.Option(help="only this release name")] = None,
+    releases_dir: ReleasesDir = None,
+) -> None:
+    """Every release with its model, strategy and test score."""
+    with user_errors():
+        rows = _manager(releases_dir).list_releases(name)
+    table = Table(title="Releases")
+    for column in ("release", "created", "model", "strategy", "metric", "value"):
+        table.add_column(column)
+    for r in rows:
+        value = "–" if r.primary_value is None else f"{r.primary_value:.4g}"
+        table.add_row(
+            f"{r.name}@{r.version}", r.created, r.model, r.strategy, r.primary_metric, value
+        )
+    _wide(out).print(table if rows else "no releases")
+
+
+@release_app.command("show")
+def release_show(
+    ref: Annotated[str, typer.Argument(help="name@version or name@latest")],
+    releases_dir: ReleasesDir = None,
+) -> None:
+    """Print a release's description (release.json)."""
+    with user_errors():
+        info = _manager(releases_dir).show(ref)
+    print(json.dumps(info, indent=2))
+
+
+@release_app.command("verify")
+def release_verify(
+    ref: Annotated[str, typer.Argument(help="name@version or name@latest")],
+    releases_dir: ReleasesDir = None,
+) -> None:
+    """Check every file's SHA-256 against the manifest (exit 2 naming a tampered file)."""
+    with user_errors():
+        manifest = _manager(releases_dir).verify(ref)
+    out.print(f"{ref}: all {len(manifest['files'])} files match the manifest")
+
+
+@release_app.command("monitor")
+def release_monitor(
+    ref: Annotated[str, typer.Argument(help="name@version or name@latest")],
+    actuals: Annotated[Path, typer.Option(help="features + target that arrived after release")],
+    margin: Annotated[float, typer.Option(help="drift when error > test error × (1+margin)")] = 0.2,
+    metric: Annotated[str, typer.Option(help="mae | rmse")] = "mae",
+    period: Annotated[str | None, typer.Option(help="period to aggregate, e.g. 1w")] = None,
+    output_dir: Annotated[Path, typer.Option(help="where the monitoring run goes")] = Path("runs"),
+    fail_on_drift: Annotated[bool, typer.Option(help="exit status 1 when drift is found")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="end stdout with one JSON object")
+    ] = False,
+    releases_dir: ReleasesDir = None,
+) -> None:
+    """Accuracy of a released model on new actuals, per period, with drift flags."""
+    from benchlab.release.monitor import monitor_release
+
+    with user_errors():
+        release = _manager(releases_dir).load(ref)
+        result = monitor_release(
+            release, actuals, margin=margin, metric=metric, period=period, output_dir=output_dir
+        )
+    status = (
+        f"DRIFT in {len(result.drifted_periods)} of {result.periods.height} periods"
+        if result.drift
+        else f"no drift in {result.periods.height} periods"
+    )
+    out.print(
+        f"{release.ref}: {status} ({result.metric} threshold {result.threshold:.4g}); "
+        f"report: {result.run_dir / 'report.md'}",
+        soft_wrap=True,
+    )
+    if as_json:
+        print(json.dumps(result.to_json()))
+    if fail_on_drift and result.drift:
+        raise typer.Exit(1)
+
+
+@app.command("predict")
+def predict(
+    ref: Annotated[str, typer.Argument(help="release: name@version or name@latest")],
+    input_path: Annotated[Path, typer.Option("--input", help="features (or history) file")],
+    out_path: Annotated[Path, typer.Option("--out", help="forecasts to write (Parquet)")],
+    releases_dir: ReleasesDir = None,
+) -> None:
+    """Forecast with a verified release: SKU columns, date, point forecast and quantiles."""
+    from benchlab.release.serving import predict_file
+
+    with user_errors():
+        release = _manager(releases_dir).load(ref)
+        predictions = predict_file(release, input_path, out_path)
+    out.print(f"{predictions.height} forecasts from {release.ref} → {out_path}")
 
 
 def _synthetic_ready(data_dir: Path, size: str) -> bool:

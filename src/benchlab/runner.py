@@ -3,6 +3,8 @@
 Layout of a run folder (``<output_dir>/forecast/<dataset>/<run_id>/``)::
 
     config.yaml                     resolved config (after overrides)
+    dataset.json                    input shape, id/feature columns, frequency, periods, SKUs
+    feature_mapping.json            the seed 000 feature mapping (when the data had one)
     leaderboard.csv / metrics.json  every experiment's metrics and timings
     report.md + figures/*.png       the Markdown report and its pictures
     predictions_<model>_<strategy>.parquet
@@ -21,6 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from benchlab.config import ForecastRunConfig
+from benchlab.data.seed_files import FILE_ID_COLUMNS
 from benchlab.evaluation.evaluator import ModelEvaluator
 from benchlab.forecast.pipeline import BenchmarkPipeline
 from benchlab.forecast.results import ExperimentResult
@@ -169,6 +172,10 @@ def _write_summary(
         "strategies": ", ".join(s.value for s in config.strategy),
         "seed": config.seed,
     }
+    run.write_json("dataset.json", dataset_description(pipeline))
+    mapping = data.metadata.get("mapping")
+    if mapping is not None:
+        run.write_json("feature_mapping.json", mapping)
     rel = {title: Path(p.relative_to(run.path)) for title, p in figures.items()}
     write_report(
         run.file("report.md"),
@@ -178,6 +185,30 @@ def _write_summary(
         figures=rel,
         run_config=json.loads(config.model_dump_json()),
     )
+
+
+def dataset_description(pipeline: BenchmarkPipeline) -> dict[str, Any]:
+    """What a release needs to serve a run's models: the input shape, columns and periods."""
+    data, split = pipeline.data, pipeline.split
+    assert data is not None and split is not None
+    seed_files = data.metadata.get("format") == "seed"
+    return {
+        "format": data.metadata.get("format"),
+        "source": data.source,
+        "id_columns": list(data.id_columns),
+        "file_id_columns": list(FILE_ID_COLUMNS if seed_files else data.id_columns),
+        "feature_columns": list(data.feature_columns),
+        "exogenous_columns": list(data.exogenous_columns),
+        "freq": data.freq,
+        "season_length": data.season_length,
+        "horizon": split.horizon,
+        "train_start": str(split.train[DATE].min()),
+        "train_end": str(split.train[DATE].max()),
+        "test_start": str(split.test_dates[0]),
+        "test_end": str(split.test_dates[-1]),
+        "n_skus": data.n_series,
+        "sku_tuples": [list(t) for t in data.sku_tuples()],
+    }
 
 
 CONSOLE_METRICS = (
@@ -208,9 +239,7 @@ def leaderboard_table(evaluator: ModelEvaluator) -> Table:
 
 
 def print_summary(summary: RunSummary, console: Console) -> None:
-    """Leaderboard and where the run went; never truncated when stdout is a pipe or a file."""
-    if not console.is_terminal:
-        console = Console(file=console.file, width=200)
+    """The leaderboard and where the run went."""
     console.print(leaderboard_table(summary.evaluator))
     console.print(f"run folder: {summary.run_dir}", soft_wrap=True)
     console.print(f"report: {summary.run_dir / 'report.md'}", soft_wrap=True)

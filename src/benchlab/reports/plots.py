@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from benchlab.evaluation.evaluator import ModelEvaluator
 
 __all__ = [
+    "error_over_time_chart",
     "fan_chart",
     "fan_charts",
     "leaderboard_chart",
@@ -424,3 +425,36 @@ def make_report_figures(
         for sku, path in zip(skus, paths, strict=True):
             figures[f"Forecasts: {_sku_label(id_columns, sku)}"] = path
     return figures
+
+
+def error_over_time_chart(
+    periods: pl.DataFrame,
+    metric: str,
+    *,
+    baseline: float,
+    threshold: float,
+    path: Path,
+    title: str,
+    dpi: int = DPI,
+) -> Path:
+    """``metric`` per period (column ``period``) against the release's test error and the
+    drift threshold; periods above the threshold are marked in red."""
+    fig = Figure(figsize=(9, 4))
+    ax = fig.add_subplot()
+    x = periods["period"].to_list()
+    y = periods[metric].to_numpy()
+    ax.plot(x, y, marker="o", color=FORECAST_COLOUR, label=f"{metric} per period")
+    ax.axhline(baseline, color="#555555", linewidth=1, label=f"test {metric} at release")
+    ax.axhline(threshold, color="#d62728", linestyle="--", linewidth=1, label="drift threshold")
+    above = y > threshold
+    if above.any():
+        ax.scatter(np.asarray(x, dtype=object)[above], y[above], color="#d62728", zorder=3)
+    ax.set_title(title)
+    ax.set_ylabel(metric)
+    locator = AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    ax.legend(loc="upper left", fontsize="small")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return _save(fig, path, dpi)
