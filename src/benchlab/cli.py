@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from benchlab.errors import BenchlabError
+from benchlab.errors import BenchlabError, InputError
 
 app = typer.Typer(
     help="benchlab: train, tune, benchmark and ship forecasting models per SKU tuple.",
@@ -272,6 +272,43 @@ def predict(
         release = _manager(releases_dir).load(ref)
         predictions = predict_file(release, input_path, out_path)
     out.print(f"{predictions.height} forecasts from {release.ref} → {out_path}")
+
+
+@app.command("export")
+def export(
+    target: Annotated[str, typer.Argument(help="a run folder, or a release name@version")],
+    fmt: Annotated[str, typer.Option("--format", help="export format (onnx)")] = "onnx",
+    out_dir: Annotated[Path | None, typer.Option("--out", help="default: exports/<label>")] = None,
+    validate: Annotated[bool, typer.Option(help="compare ONNX with native predictions")] = False,
+    benchmark: Annotated[bool, typer.Option(help="time native and onnxruntime")] = False,
+    model: Annotated[str | None, typer.Option(help="run: experiment's model")] = None,
+    strategy: Annotated[str | None, typer.Option(help="run: combined | individual")] = None,
+    sample: Annotated[Path | None, typer.Option(help="feature rows to validate on")] = None,
+    tolerance: Annotated[float, typer.Option(help="parity tolerance x max(1, |native|)")] = 1e-4,
+    releases_dir: ReleasesDir = None,
+) -> None:
+    """Export a run's or a release's tree models to ONNX (with --validate and --benchmark)."""
+    from benchlab.release.exporting import export_target, report_lines
+
+    with user_errors():
+        if fmt != "onnx":
+            raise InputError(f"--format must be onnx; got {fmt!r}")
+        report = export_target(
+            target,
+            out_dir,
+            manager=_manager(releases_dir),
+            model=model,
+            strategy=strategy,
+            validate=validate,
+            benchmark=benchmark,
+            sample=sample,
+            tolerance=tolerance,
+        )
+    for line in report_lines(report):
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
+    if validate and not report.parity_ok:
+        err.print("[bold red]error:[/] ONNX outputs differ from the native models", highlight=False)
+        raise typer.Exit(1)
 
 
 def _synthetic_ready(data_dir: Path, size: str) -> bool:

@@ -136,10 +136,7 @@ class ComprehensiveReleaseManager:
                 f"release {name}@{version} already exists in {self.releases_dir}: releases are "
                 "immutable, choose a new version"
             )
-        row = _choose_experiment(run_dir, model, strategy)
-        experiment = run_dir / row["strategy"] / safe_name(row["model"])
-        if not (experiment / "models").is_dir():
-            raise InputError(f"run {run_dir.name}: no saved models in {experiment}")
+        experiment, row = experiment_dir(run_dir, model, strategy)
 
         tmp = final.parent / f".tmp-{version}-{uuid.uuid4().hex[:8]}"
         tmp.mkdir(parents=True)
@@ -271,6 +268,17 @@ class ComprehensiveReleaseManager:
         return LoadedRelease(path=path, info=info, models=models)
 
 
+def experiment_dir(
+    run_dir: Path, model: str | None = None, strategy: str | None = None
+) -> tuple[Path, dict[str, Any]]:
+    """The folder of one experiment of a run (default: the best) and its leaderboard row."""
+    row = _choose_experiment(run_dir, model, strategy)
+    experiment = run_dir / row["strategy"] / safe_name(row["model"])
+    if not (experiment / "models").is_dir():
+        raise InputError(f"run {run_dir.name}: no saved models in {experiment}")
+    return experiment, row
+
+
 def _choose_experiment(run_dir: Path, model: str | None, strategy: str | None) -> dict[str, Any]:
     board_path = run_dir / "leaderboard.csv"
     if not board_path.is_file():
@@ -280,7 +288,9 @@ def _choose_experiment(run_dir: Path, model: str | None, strategy: str | None) -
     if model is not None:
         rows = rows.filter(pl.col("model") == model)
     if strategy is not None:
-        rows = rows.filter(pl.col("strategy") == ModelingStrategy(strategy).value)
+        if strategy not in {s.value for s in ModelingStrategy}:
+            raise InputError(f"strategy must be combined or individual; got {strategy!r}")
+        rows = rows.filter(pl.col("strategy") == strategy)
     if rows.height == 0:
         have = ", ".join(f"{m}/{s}" for m, s in board.select("model", "strategy").iter_rows())
         raise InputError(
