@@ -103,10 +103,17 @@ def _matrix(frame: pl.DataFrame, names: list[str]) -> np.ndarray:
     return frame.select(names).to_numpy().astype(np.float32, copy=False)
 
 
+def _in_time_order(frame: pl.DataFrame, task: ForecastTask) -> pl.DataFrame:
+    """Rows oldest first (then by SKU): a model may hold out the last rows as a temporal
+    validation slice."""
+    return frame.sort([DATE, *task.id_columns])
+
+
 def _direct_forecast(
     model: ForecastModel, task: ForecastTask, train: pl.DataFrame, test: pl.DataFrame
 ) -> GroupForecast:
     names = task.input_names
+    train = _in_time_order(train, task)
     start = time.perf_counter()
     model.fit(_matrix(train, names), train.get_column(TARGET).to_numpy())
     fit_seconds = time.perf_counter() - start
@@ -127,6 +134,7 @@ def _recursive_forecast(
     usable = featured.filter(row >= spec.lookback)
     if usable.height == 0:
         usable = featured
+    usable = _in_time_order(usable, task)
     start = time.perf_counter()
     model.fit(_matrix(usable, names), usable.get_column(TARGET).to_numpy())
     fit_seconds = time.perf_counter() - start

@@ -4,6 +4,8 @@ Two kinds of model exist, declared by ``ModelInfo.input_kind``:
 
 * ``"features"`` — a regressor over a feature matrix: ``fit(X, y)``, ``predict(X)`` and, for
   quantile models, ``predict_quantiles(X)`` with one column per alpha (sorted, never crossing).
+  The engine passes training rows in time order (oldest first, then by SKU), so a model that
+  needs a validation slice (early stopping) takes the last rows: the latest periods.
 * ``"series"`` — a local model over each series' own history: ``fit(y, indptr, season_length=m)``
   where ``y[indptr[i]:indptr[i+1]]`` is series ``i`` (oldest first), then ``forecast(horizon)``
   returning ``(point[n_series, horizon], quantiles[n_series, horizon, n_alphas] | None)``.
