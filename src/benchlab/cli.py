@@ -87,10 +87,54 @@ def run(
 
     with user_errors():
         cfg = load_run_config(config, overrides or [])
+        if cfg.mode == "hp_tune":
+            _tune(cfg, n_trials=None, resume=False, as_json=as_json, progress=progress)
+            return
         summary = run_forecast(cfg, progress=progress and sys.stderr.isatty())
     print_summary(summary, _wide(out))
     if as_json:
         print(json.dumps(summary.to_json()))
+
+
+@app.command("tune")
+def tune(
+    config: Annotated[Path, typer.Argument(help="YAML run config with a tuning: section")],
+    overrides: Annotated[
+        list[str] | None, typer.Argument(help="key=value overrides, e.g. tuning.n_trials=20")
+    ] = None,
+    n_trials: Annotated[int | None, typer.Option(help="trials to run (default: config)")] = None,
+    resume: Annotated[bool, typer.Option(help="add trials to an existing study")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="end stdout with one JSON object")
+    ] = False,
+    progress: Annotated[bool, typer.Option(help="show progress bars")] = True,
+) -> None:
+    """Optuna search on rolling-origin folds before the test period, then refit the best."""
+    from benchlab.config import load_run_config
+
+    with user_errors():
+        cfg = load_run_config(config, overrides or [])
+        _tune(cfg, n_trials=n_trials, resume=resume, as_json=as_json, progress=progress)
+
+
+def _tune(cfg, *, n_trials: int | None, resume: bool, as_json: bool, progress: bool) -> None:
+    from benchlab.forecast.tuning import tune_forecast
+
+    if n_trials is not None and n_trials < 1:
+        raise InputError(f"--n-trials must be at least 1; got {n_trials}")
+    result = tune_forecast(
+        cfg, n_trials=n_trials, resume=resume, progress=progress and sys.stderr.isatty()
+    )
+    out.print(
+        f"best {cfg.tuning.metric} {result.best_value:.4g} after {result.n_trials} trial(s) of "
+        f"study {result.study_name}: {result.best_params}",
+        markup=False,
+        soft_wrap=True,
+    )
+    out.print(f"best config: {result.best_config_path}", markup=False, soft_wrap=True)
+    out.print(f"run folder: {result.run_dir}", markup=False, soft_wrap=True)
+    if as_json:
+        print(json.dumps(result.to_json()))
 
 
 @app.command("models")

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from benchlab.errors import InputError
 from benchlab.forecast.config import DataConfig, ModelConfig, TrainingConfig
 from benchlab.forecast.results import ModelingStrategy
+from benchlab.tuning import TuningConfig
 
 
 class ReportConfig(BaseModel):
@@ -32,6 +33,7 @@ class ForecastRunConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     task: Literal["forecast"] = "forecast"
+    mode: Literal["train", "hp_tune"] = "train"
     name: str = "forecast"
     seed: int = 42
     n_workers: int | None = None
@@ -42,6 +44,7 @@ class ForecastRunConfig(BaseModel):
     models: list[dict[str, Any]] = Field(min_length=1)
     output_dir: Path = Path("runs")
     report: ReportConfig = Field(default_factory=ReportConfig)
+    tuning: TuningConfig | None = None
 
     @field_validator("strategy", mode="before")
     @classmethod
@@ -70,19 +73,34 @@ class ForecastRunConfig(BaseModel):
         return config
 
 
+def set_values(raw: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``raw`` with each dotted path (``models.0.num_leaves``) set to its value.
+
+    >>> set_values({"models": [{"type": "statquant"}]}, {"models.0.n_seasons": 4})
+    {'models': [{'type': 'statquant', 'n_seasons': 4}]}
+    """
+    cfg = OmegaConf.create(raw)
+    for key, value in values.items():
+        try:
+            OmegaConf.update(cfg, key, value, force_add=True)
+        except OmegaConfBaseException as exc:
+            first = str(exc).splitlines()[0]
+            raise InputError(f"config path {key!r} cannot be set: {first}") from None
+    return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
+
+
 def apply_overrides(raw: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
     """Apply ``key=value`` overrides (values parsed as YAML) to a config mapping."""
-    cfg = OmegaConf.create(raw)
     for item in overrides:
         key, sep, text = item.partition("=")
         if not sep or not key:
             raise InputError(f"override {item!r} is not key=value (e.g. data.horizon=14)")
         try:
-            OmegaConf.update(cfg, key.strip(), yaml.safe_load(text), force_add=True)
-        except (OmegaConfBaseException, yaml.YAMLError) as exc:
-            first = str(exc).splitlines()[0]
+            raw = set_values(raw, {key.strip(): yaml.safe_load(text)})
+        except (InputError, yaml.YAMLError) as exc:
+            first = str(exc).splitlines()[0].split(": ", 1)[-1]
             raise InputError(f"override {item!r} cannot be applied: {first}") from None
-    return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
+    return raw
 
 
 def validation_message(source: str, exc: ValidationError) -> str:

@@ -15,6 +15,7 @@ Layout of a run folder (``<output_dir>/forecast/<dataset>/<run_id>/``)::
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,9 +60,16 @@ class RunSummary:
 
 
 def run_forecast(
-    config: ForecastRunConfig, *, progress: bool = True, console: Console | None = None
+    config: ForecastRunConfig,
+    *,
+    progress: bool = True,
+    console: Console | None = None,
+    extra: Callable[[RunFolder], None] | None = None,
 ) -> RunSummary:
-    """Load → split → train each model under each strategy → evaluate → write the run folder."""
+    """Load → split → train each model under each strategy → evaluate → write the run folder.
+
+    ``extra`` writes more files into the run folder before its manifest (e.g. tuning results).
+    """
     console = console or stderr_console
     training = config.training_config()
     pipeline = BenchmarkPipeline(config.data, training)
@@ -94,6 +102,8 @@ def run_forecast(
                 evaluator.add(result)
                 results.append(result)
         _write_summary(run, config, pipeline, evaluator, results)
+        if extra is not None:
+            extra(run)
     return RunSummary(run.final_path, results, evaluator)
 
 

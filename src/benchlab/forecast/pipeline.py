@@ -72,6 +72,20 @@ class BenchmarkPipeline:
         self.split: TemporalSplit | None = None
         self.feature_spec: FeatureSpec | None = None
 
+    @classmethod
+    def from_split(
+        cls,
+        data_config: DataConfig,
+        training_config: TrainingConfig,
+        data: ForecastData,
+        split: TemporalSplit,
+        feature_spec: FeatureSpec | None,
+    ) -> BenchmarkPipeline:
+        """A pipeline on data already loaded and split (e.g. one fold of a tuning search)."""
+        pipeline = cls(data_config, training_config)
+        pipeline.data, pipeline.split, pipeline.feature_spec = data, split, feature_spec
+        return pipeline
+
     def load_and_prepare_data(self) -> ForecastData:
         """Load, validate and split the data; build the feature spec for a long panel."""
         config = self.data_config
