@@ -21,6 +21,8 @@ model_registry: Registry[ForecastModel] = Registry(
         "benchlab.forecast.models.xgboost",
         "benchlab.forecast.models.lightgbm",
         "benchlab.forecast.models.classical",
+        "benchlab.forecast.models.lightning_mlp",
+        "benchlab.forecast.models.lstm",
     ),
 )
 
