@@ -101,6 +101,28 @@ def test_run_end_to_end_json(tmp_path: Path, tiny_paths) -> None:
     for rel, entry in manifest["files"].items():
         assert sha256_file(run_dir / rel) == entry["sha256"], rel
     assert not list(run_dir.parent.glob(".tmp-*"))
+    log = (run_dir / "benchlab.log").read_text()
+    assert "lightgbm_quantile [individual]: rmsse" in log and "benchlab.log" in manifest["files"]
+    # The run is tracked in the local MLflow store: one parent, one child per experiment.
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'runs' / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name("cli_test")
+    runs = client.search_runs([experiment.experiment_id])
+    parent = next(r for r in runs if r.info.run_name == run_dir.name)
+    children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
+    assert len(children) == 4 and all(r.info.status == "FINISHED" for r in runs)
+    child = next(r for r in children if r.info.run_name == "lightgbm_quantile [combined]")
+    assert child.data.metrics["rmsse"] == pytest.approx(
+        next(
+            r["metrics"]["rmsse"]
+            for r in payload["results"]
+            if (r["model"], r["strategy"]) == ("lightgbm_quantile", "combined")
+        )
+    )
+    assert child.data.params["n_estimators"] == "25"
+    artifacts = {a.path for a in client.list_artifacts(parent.info.run_id)}
+    assert {"report.md", "leaderboard.csv", "manifest.json"} <= artifacts
 
 
 def test_failure_mid_run_leaves_no_run_folder(

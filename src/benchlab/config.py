@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from benchlab.errors import InputError
 from benchlab.forecast.config import DataConfig, ModelConfig, TrainingConfig
 from benchlab.forecast.results import ModelingStrategy
+from benchlab.tracking import TrackingConfig
 from benchlab.tuning import TuningConfig
 
 
@@ -45,6 +46,7 @@ class ForecastRunConfig(BaseModel):
     output_dir: Path = Path("runs")
     report: ReportConfig = Field(default_factory=ReportConfig)
     tuning: TuningConfig | None = None
+    tracking: TrackingConfig = Field(default_factory=TrackingConfig)
 
     @field_validator("strategy", mode="before")
     @classmethod

@@ -3,6 +3,7 @@
 Layout of a run folder (``<output_dir>/forecast/<dataset>/<run_id>/``)::
 
     config.yaml                     resolved config (after overrides)
+    benchlab.log                    what the run did, with timings
     dataset.json                    input shape, id/feature columns, frequency, periods, SKUs
     feature_mapping.json            the seed 000 feature mapping (when the data had one)
     leaderboard.csv / metrics.json  every experiment's metrics and timings
@@ -29,8 +30,13 @@ from benchlab.evaluation.evaluator import ModelEvaluator
 from benchlab.forecast.pipeline import BenchmarkPipeline
 from benchlab.forecast.results import ExperimentResult
 from benchlab.forecast.schema import DATE, TARGET
+from benchlab.logs import get_logger, log_to_file
 from benchlab.parallel import stderr_console
 from benchlab.runs import RunFolder, jsonable, safe_name
+from benchlab.tracking import Tracker
+
+LOG_FILE = "benchlab.log"
+log = get_logger("run")
 
 
 @dataclass
@@ -76,11 +82,12 @@ def run_forecast(
     data = pipeline.load_and_prepare_data()
     split = pipeline.split
     assert split is not None
-    console.print(
-        f"[bold]{config.name}[/]: {data.n_series} SKUs from {data.source}, "
+    described = (
+        f"{config.name}: {data.n_series} SKUs from {data.source}, "
         f"train to {split.train[DATE].max()}, test {split.test_dates[0]} … "
         f"{split.test_dates[-1]} ({split.horizon} periods)"
     )
+    console.print(described, markup=False, highlight=False)
     for label in training.models:  # validate every model before any training
         spec = training.models[label]
         pipeline.make_task(spec.type, hyperparameters=spec.params)
@@ -90,7 +97,8 @@ def run_forecast(
     run = RunFolder(
         config.output_dir, task=config.task, dataset=config.data.dataset_name, name=config.name
     )
-    with run:
+    with run, log_to_file(run.file(LOG_FILE)):
+        log.info("run %s: %s", run.run_id, described)
         run.write_yaml("config.yaml", json.loads(config.model_dump_json()))
         for label in training.models:
             for strategy in config.strategy:
@@ -98,13 +106,55 @@ def run_forecast(
                 result = pipeline.run_experiment(
                     None, strategy, label, n_workers=config.n_workers, progress=progress
                 )
+                log.info(
+                    "%s [%s]: %s %.4g, fit %.2f s, predict %.2f s, %d failed SKU(s)",
+                    label,
+                    strategy.value,
+                    evaluator.primary_metric,
+                    result.metrics.get(evaluator.primary_metric, float("nan")),
+                    result.fit_seconds,
+                    result.predict_seconds,
+                    len(result.failures),
+                )
                 _write_experiment(run, result)
                 evaluator.add(result)
                 results.append(result)
         _write_summary(run, config, pipeline, evaluator, results)
         if extra is not None:
             extra(run)
-    return RunSummary(run.final_path, results, evaluator)
+    summary = RunSummary(run.final_path, results, evaluator)
+    track_run(config, summary)
+    return summary
+
+
+def track_run(config: ForecastRunConfig, summary: RunSummary) -> str | None:
+    """Log a finished run to MLflow: the config, the run folder as artifacts, and one child
+    run per experiment with its metrics and timings. Returns the parent run id (None when
+    tracking is off or failed; the run folder is written already either way)."""
+    tracker = Tracker(config.tracking, output_dir=config.output_dir, experiment=config.name)
+    tags = {"benchlab.task": config.task, "benchlab.run_dir": str(summary.run_dir)}
+    params = json.loads(config.model_dump_json())
+    with tracker.run(summary.run_dir.name, params=params, tags=tags) as parent:
+        parent.log_artifacts(summary.run_dir)
+        for result in summary.results:
+            name = f"{result.model_type} [{result.strategy.value}]"
+            child_params = {
+                "model": result.model_type,
+                "strategy": result.strategy.value,
+                "quantile_alphas": list(result.quantile_alphas),
+                **result.hyperparameters,
+            }
+            with tracker.run(name, params=child_params, parent_run_id=parent.run_id) as child:
+                child.log_metrics(
+                    {
+                        **result.metrics,
+                        "fit_seconds": result.fit_seconds,
+                        "predict_seconds": result.predict_seconds,
+                        "wall_seconds": result.wall_seconds,
+                        "n_failed": float(len(result.failures)),
+                    }
+                )
+    return parent.run_id
 
 
 def _experiment_dir(result: ExperimentResult) -> str:

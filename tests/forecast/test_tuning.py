@@ -41,6 +41,7 @@ def _raw(paths: SynthPaths, out: Path, **tuning) -> dict:
         "models": [{"type": "lightgbm_standard", "n_estimators": 15}],
         "output_dir": str(out),
         "report": {"fan_charts": 0},
+        "tracking": {"enabled": False},
         "tuning": {
             "n_trials": 3,
             "n_folds": 2,
@@ -110,7 +111,9 @@ def test_a_trial_reporting_badly_is_pruned(tiny_paths, tmp_path) -> None:
 
 
 def test_tune_end_to_end_then_resume(tiny_paths, tmp_path) -> None:
-    config = parse_run_config(_raw(tiny_paths, tmp_path))
+    raw = _raw(tiny_paths, tmp_path)
+    raw["tracking"] = {"enabled": True}
+    config = parse_run_config(raw)
     summary = tune_forecast(config, progress=False)
     assert summary.n_trials == 3 and summary.storage == f"sqlite:///{tmp_path / 'optuna.db'}"
     best = yaml.safe_load(summary.best_config_path.read_text())
@@ -129,6 +132,20 @@ def test_tune_end_to_end_then_resume(tiny_paths, tmp_path) -> None:
     final = json.loads((summary.run_dir / "metrics.json").read_text())["results"][0]
     assert final["metrics"]["rmsse"] > 0  # the refit is evaluated on the test period
     assert summary.folds[-1][1] == str(SPLIT - dt.timedelta(days=1))
+
+    # Every trial is an MLflow child run of the study's run, next to the refit run.
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name("tune_test")
+    runs = client.search_runs([experiment.experiment_id])
+    study_run = next(r for r in runs if r.info.run_name == "study tune_test")
+    trials = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == study_run.info.run_id]
+    assert sorted(r.info.run_name for r in trials) == ["trial 0", "trial 1", "trial 2"]
+    assert all("mean_rmsse" in r.data.metrics for r in trials)
+    assert "models.0.num_leaves" in trials[0].data.params
+    assert study_run.data.metrics["best_rmsse"] == pytest.approx(summary.best_value)
+    assert any(r.info.run_name == summary.run_dir.name for r in runs)
 
     with pytest.raises(InputError, match="already exists.*--resume"):
         tune_forecast(config, progress=False)

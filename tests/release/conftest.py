@@ -52,6 +52,7 @@ def run_dir(tiny_paths: SynthPaths, tmp_path_factory: pytest.TempPathFactory) ->
             ],
             "output_dir": str(tmp_path_factory.mktemp("runs")),
             "report": {"fan_charts": 0},
+            "tracking": {"enabled": False},
         }
     )
     return run_forecast(config, progress=False).run_dir

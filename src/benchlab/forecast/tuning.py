@@ -30,6 +30,7 @@ from benchlab.forecast.schema import DATE
 from benchlab.model_types import model_registry
 from benchlab.parallel import stderr_console
 from benchlab.runs import RunFolder, jsonable
+from benchlab.tracking import Tracker
 from benchlab.tuning import TuningConfig, open_study, suggest
 
 
@@ -181,12 +182,20 @@ def tune_forecast(
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     trials = n_trials or tuning.n_trials
+    tracker = Tracker(config.tracking, output_dir=config.output_dir, experiment=config.name)
     console.print(
         f"tuning {study_name}: {trials} trial(s), {len(folds)} fold(s) before "
         f"{pipeline.split.split_date}, metric {tuning.metric} ({tuning.direction}), storage {url}",
         markup=False,
     )
-    study.optimize(objective, n_trials=trials, n_jobs=tuning.n_jobs, show_progress_bar=progress)
+    study_params = json.loads(tuning.model_dump_json())
+    study_tags = {"benchlab.study": study_name, "benchlab.storage": url}
+    with tracker.run(f"study {study_name}", params=study_params, tags=study_tags) as study_run:
+        objective.on_trial = _trial_logger(tracker, study_run.run_id, tuning.metric)
+        study.optimize(objective, n_trials=trials, n_jobs=tuning.n_jobs, show_progress_bar=progress)
+        if any(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials):
+            study_run.log_metrics({f"best_{tuning.metric}": study.best_value})
+            study_run.set_tags({f"best.{k}": v for k, v in study.best_params.items()})
     completed = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     if not completed:
         raise InputError(f"study {study_name!r}: no trial completed")
@@ -223,6 +232,20 @@ def tune_forecast(
         run_dir=summary.run_dir,
         folds=[_fold_span(f) for f in folds],
     )
+
+
+def _trial_logger(tracker: Tracker, parent_run_id: str | None, metric: str):
+    """Log each trial as a child run of the study's run: its values and fold scores."""
+
+    def log(trial: Any, values: dict[str, Any], scores: list[float]) -> None:
+        name = f"trial {trial.number}"
+        tags = {"optuna.trial": trial.number}
+        with tracker.run(name, params=values, tags=tags, parent_run_id=parent_run_id) as run:
+            for fold, score in enumerate(scores):
+                run.log_metrics({metric: score}, step=fold)
+            run.log_metrics({f"mean_{metric}": sum(scores) / len(scores), "folds": len(scores)})
+
+    return log
 
 
 def _pre_test_data(data: ForecastData, split: TemporalSplit) -> ForecastData:
