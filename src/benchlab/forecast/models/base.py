@@ -212,6 +212,11 @@ class ForecastModel(ABC):
         if not hasattr(self, attribute):
             raise InputError(f"model {self.info.name!r} is not fitted yet; call fit first")
 
+    def runs_in_parallel(self) -> bool:
+        """Whether INDIVIDUAL may fan this model out over processes (CPU-bound models may);
+        a model that resolves to a GPU overrides this to run its SKUs one after another."""
+        return self.info.parallel_individual
+
     @property
     def fit_alphas_(self) -> tuple[float, ...]:
         """Alphas a quantile model fits: the requested ones plus 0.5 for the point forecast."""
