@@ -77,5 +77,14 @@ def test_test_frame_with_target_is_refused() -> None:
         fit_and_forecast(task(FeatureSpec()), train, test.with_columns(pl.lit(1.0).alias(TARGET)))
 
 
-def test_parallel_flag_comes_from_model_info() -> None:
-    assert engine.model_runs_in_parallel("lightgbm_quantile") is True
+def test_parallel_flag_comes_from_the_model() -> None:
+    lgbm = ForecastTask("lightgbm_quantile", ("sku",), season_length=7, horizon=5)
+    assert engine.model_runs_in_parallel(lgbm) is True
+
+
+def test_a_model_that_declines_parallelism_runs_skus_in_one_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(LastPlusOne, "runs_in_parallel", lambda self: False, raising=False)
+    monkeypatch.setattr(ForecastTask, "build_model", lambda self: LastPlusOne())
+    assert engine.model_runs_in_parallel(task(FeatureSpec())) is False

@@ -18,7 +18,7 @@ from benchlab.errors import InputError
 from benchlab.forecast.features import FeatureSpec, build_features
 from benchlab.forecast.models.base import ForecastModel
 from benchlab.forecast.schema import DATE, TARGET, Y_PRED, quantile_columns
-from benchlab.model_types import create_model, model_registry
+from benchlab.model_types import create_model
 
 
 @dataclass(frozen=True)
@@ -201,6 +201,7 @@ def _series_forecast(
     return GroupForecast(predictions, model, fit_seconds, time.perf_counter() - start)
 
 
-def model_runs_in_parallel(model_type: str) -> bool:
-    """Whether INDIVIDUAL fans this model out over processes (CPU-bound models do)."""
-    return model_registry.get(model_type).info.parallel_individual
+def model_runs_in_parallel(task: ForecastTask) -> bool:
+    """Whether INDIVIDUAL fans this task's model out over processes (CPU-bound models do; a
+    model on a GPU runs its SKUs one after another)."""
+    return task.build_model().runs_in_parallel()

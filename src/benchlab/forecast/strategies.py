@@ -69,7 +69,7 @@ def _run_individual(
     from benchlab.forecast.engine import model_runs_in_parallel
 
     ids = list(task.id_columns)
-    workers = resolve_n_workers(n_workers) if model_runs_in_parallel(task.model_type) else 1
+    workers = resolve_n_workers(n_workers) if model_runs_in_parallel(task) else 1
     single = replace(task, n_jobs=1 if workers > 1 else task.n_jobs)
     train_parts = train.partition_by(ids, as_dict=True, maintain_order=True)
     test_parts = test.partition_by(ids, as_dict=True, maintain_order=True)
