@@ -280,6 +280,7 @@ def _trials_frame(study: Any) -> pl.DataFrame:
             "number": t.number,
             "state": t.state.name,
             "value": t.value,
+            "duration_s": t.duration.total_seconds() if t.duration else None,
             **{f"param.{k}": v for k, v in t.params.items()},
         }
         for t in study.trials
