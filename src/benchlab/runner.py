@@ -27,10 +27,12 @@ from rich.table import Table
 from benchlab.config import ForecastRunConfig
 from benchlab.data.seed_files import FILE_ID_COLUMNS
 from benchlab.evaluation.evaluator import ModelEvaluator
+from benchlab.forecast.config import ModelConfig
 from benchlab.forecast.pipeline import BenchmarkPipeline
-from benchlab.forecast.results import ExperimentResult
+from benchlab.forecast.results import ExperimentResult, ModelingStrategy
 from benchlab.forecast.schema import DATE, TARGET
 from benchlab.logs import get_logger, log_to_file
+from benchlab.model_types import model_registry
 from benchlab.parallel import stderr_console
 from benchlab.runs import RunFolder, jsonable, safe_name
 from benchlab.tracking import Tracker
@@ -103,9 +105,16 @@ def run_forecast(
         for label in training.models:
             for strategy in config.strategy:
                 console.print(f"→ {label} [{strategy.value}]", markup=False, highlight=False)
+                params = _tensorboard_params(run, training.models[label], label, strategy)
                 result = pipeline.run_experiment(
-                    None, strategy, label, n_workers=config.n_workers, progress=progress
+                    None,
+                    strategy,
+                    label,
+                    hyperparameters=params,
+                    n_workers=config.n_workers,
+                    progress=progress,
                 )
+                _point_log_dir_to_final_folder(run, result)
                 log.info(
                     "%s [%s]: %s %.4g, fit %.2f s, predict %.2f s, %d failed SKU(s)",
                     label,
@@ -125,6 +134,30 @@ def run_forecast(
     summary = RunSummary(run.final_path, results, evaluator)
     track_run(config, summary)
     return summary
+
+
+def _tensorboard_params(
+    run: RunFolder, spec: ModelConfig, label: str, strategy: ModelingStrategy
+) -> dict[str, Any]:
+    """The model's params, plus ``log_dir`` in the run folder for a neural model under COMBINED
+    (TensorBoard logs and checkpoints; INDIVIDUAL would write one set per SKU)."""
+    params = dict(spec.params)
+    takes_log_dir = "log_dir" in model_registry.get(spec.type).Params.model_fields
+    if takes_log_dir and "log_dir" not in params and strategy is ModelingStrategy.COMBINED:
+        folder = f"{strategy.value}/{safe_name(label)}/lightning"
+        params["log_dir"] = str(run.directory(folder).resolve())
+    return params
+
+
+def _point_log_dir_to_final_folder(run: RunFolder, result: ExperimentResult) -> None:
+    """Record ``log_dir`` where the logs will be once the run folder is renamed into place."""
+    log_dir = result.hyperparameters.get("log_dir")
+    if not log_dir or not str(log_dir).startswith(str(run.path.resolve())):
+        return
+    final = str(run.final_path.resolve()) + str(log_dir)[len(str(run.path.resolve())) :]
+    result.hyperparameters["log_dir"] = final
+    for model in result.models.values():
+        model.hyperparameters["log_dir"] = final
 
 
 def track_run(config: ForecastRunConfig, summary: RunSummary) -> str | None:
