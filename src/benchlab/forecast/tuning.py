@@ -177,10 +177,10 @@ def tune_forecast(
 
     study_name = tuning.study_name or config.name
     url = tuning.storage_url(config.output_dir)
-    study = open_study(tuning, url=url, study_name=study_name, resume=resume, seed=config.seed)
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = open_study(tuning, url=url, study_name=study_name, resume=resume, seed=config.seed)
     trials = n_trials or tuning.n_trials
     tracker = Tracker(config.tracking, output_dir=config.output_dir, experiment=config.name)
     console.print(
