@@ -21,17 +21,23 @@ from benchlab.release.onnx_export import (
 
 N_FEATURES = 8
 QUANTILES = [0.1, 0.9]
+TREES = {"n_estimators": 20}
+MLP = {"max_epochs": 5, "accelerator": "cpu"}
 MODELS = {
-    "lightgbm_standard": {},
-    "lightgbm_quantile": {"quantile_alphas": QUANTILES},
-    "xgboost_standard": {},
-    "xgboost_quantile": {"quantile_alphas": QUANTILES},
+    "lightgbm_standard": TREES,
+    "lightgbm_quantile": {**TREES, "quantile_alphas": QUANTILES},
+    "xgboost_standard": TREES,
+    "xgboost_quantile": {**TREES, "quantile_alphas": QUANTILES},
+    "lightning_standard": MLP,
+    "lightning_quantile": {**MLP, "quantile_alphas": QUANTILES},
 }
 EXPECTED_KEYS = {
     "lightgbm_standard": ["point"],
     "lightgbm_quantile": ["alpha0.1", "alpha0.5", "alpha0.9"],
     "xgboost_standard": ["point"],
     "xgboost_quantile": ["alpha0.1", "alpha0.5", "alpha0.9"],
+    "lightning_standard": ["point"],
+    "lightning_quantile": ["alpha0.1", "alpha0.5", "alpha0.9"],
 }
 
 
@@ -49,14 +55,14 @@ def _features(n: int, seed: int, *, nan_in_last: bool) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def model_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Each tree model fitted on the same small data and saved in its own folder."""
+    """Each exportable model fitted on the same small data and saved in its own folder."""
     X = _features(500, seed=0, nan_in_last=False)
     rng = np.random.default_rng(1)
     clean = np.nan_to_num(X)
     y = 3.0 * np.abs(clean[:, 0]) + clean[:, 1] + clean[:, -1] ** 2 + rng.gamma(2.0, 1.0, 500)
     dirs = {}
     for name, params in MODELS.items():
-        model = create_model(name, n_estimators=20, **params).fit(X, y)
+        model = create_model(name, **params).fit(X, y)
         dirs[name] = tmp_path_factory.mktemp(name)
         model.save(dirs[name])
     return dirs

@@ -1,4 +1,4 @@
-"""Export benchlab's tree models to ONNX, check them against the native boosters, time both.
+"""Export benchlab's tree and MLP models to ONNX, check them against native, time both.
 
 One ONNX file is written per model output, named ``<model>.<key>.onnx`` with ``key`` ``"point"``
 for a standard model and ``"alpha<a>"`` (``"alpha0.1"``, ...) for each alpha a quantile model
@@ -11,6 +11,8 @@ that output, ``(rows, 1)``: the raw per-booster output, before benchlab sorts qu
   every tree to output 0 (onnxmltools issue #676), so the ensemble is split here by the
   booster's own ``tree_info`` (tree ``i`` feeds output ``tree_info[i]``) into one single-output
   model per alpha, each with its own base score.
+* Lightning MLPs: the whole model (median fill, scaling, network, unscaling) through
+  ``torch.onnx.export`` (:mod:`benchlab.release.torch_onnx`).
 
 >>> [output_key(a) for a in (None, 0.1, 0.5)]
 ['point', 'alpha0.1', 'alpha0.5']
@@ -43,6 +45,7 @@ from benchlab.model_types import model_registry, saved_model_type
 LIGHTGBM_MODELS = (LightGBMStandard, LightGBMQuantile)
 XGBOOST_MODELS = (XGBoostStandard, XGBoostQuantile)
 TREE_MODELS = tuple(cls.info.name for cls in (*LIGHTGBM_MODELS, *XGBOOST_MODELS))
+EXPORTABLE = (*TREE_MODELS, "lightning_standard", "lightning_quantile")
 INPUT_NAME = "X"
 
 NativePredict = Callable[[np.ndarray], dict[str, np.ndarray]]
@@ -82,8 +85,12 @@ def output_key(alpha: float | None) -> str:
     return "point" if alpha is None else f"alpha{alpha:g}"
 
 
-def _load_tree_model(model_dir: Path) -> ForecastModel:
-    """Load the fitted tree model in ``model_dir``; refuse models without trees."""
+def _is_mlp(model: ForecastModel) -> bool:
+    return model.info.name in ("lightning_standard", "lightning_quantile")
+
+
+def _load_exportable_model(model_dir: Path) -> ForecastModel:
+    """Load the fitted tree or MLP model in ``model_dir``; refuse the others clearly."""
     model_dir = Path(model_dir)
     name = saved_model_type(model_dir)
     cls = model_registry.get(name)
@@ -92,16 +99,16 @@ def _load_tree_model(model_dir: Path) -> ForecastModel:
             f"{model_dir}: model {name!r} has no trees to export: a series model keeps no "
             "learned weights (it is refitted on each series' history)"
         )
-    if name not in TREE_MODELS:
+    if name not in EXPORTABLE:
         raise InputError(
-            f"{model_dir}: model {name!r} has no trees to export; ONNX export supports "
-            f"{', '.join(TREE_MODELS)}"
+            f"{model_dir}: model {name!r} cannot be exported; ONNX export supports "
+            f"{', '.join(EXPORTABLE)}"
         )
     model = cls.load(model_dir)
-    if not hasattr(model, "boosters_") and not hasattr(model, "booster_"):
+    if not any(hasattr(model, a) for a in ("boosters_", "booster_", "net_")):
         raise InputError(
-            f"{model_dir}: the booster files of {name!r} are missing "
-            f"(expected {name}.txt / {name}.alpha<a>.txt for LightGBM, {name}.ubj for XGBoost)"
+            f"{model_dir}: the model files of {name!r} are missing (expected {name}.txt / "
+            f"{name}.alpha<a>.txt for LightGBM, {name}.ubj for XGBoost, {name}.pt for Lightning)"
         )
     return model
 
@@ -137,6 +144,10 @@ def _native_predict(model: ForecastModel, model_dir: Path) -> tuple[list[str], N
     LightGBM: ``Booster.predict`` of each booster (``num_threads=1``). XGBoost: one
     ``Booster.inplace_predict`` (``nthread=1``), split into its columns.
     """
+    if _is_mlp(model):
+        from benchlab.release.torch_onnx import native_mlp
+
+        return native_mlp(model, output_key)
     if isinstance(model, LIGHTGBM_MODELS):
         boosters = {output_key(alpha): b for alpha, b in model.boosters_.items()}
 
@@ -210,6 +221,10 @@ def _split_targets(
 
 def _convert(model: ForecastModel, model_dir: Path) -> dict[str, onnx.ModelProto]:
     """Every output of ``model`` as an ONNX model, by key."""
+    if _is_mlp(model):
+        from benchlab.release.torch_onnx import convert_mlp
+
+        return convert_mlp(model, output_key, INPUT_NAME)
     initial_types = [(INPUT_NAME, FloatTensorType([None, model.n_features_in_]))]
     if isinstance(model, LIGHTGBM_MODELS):
         return {
@@ -237,13 +252,13 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def export_onnx(model_dir: Path, out_dir: Path) -> list[OnnxArtifact]:
-    """Convert the tree model saved in ``model_dir``: one ``<model>.<key>.onnx`` per output.
+    """Convert the model saved in ``model_dir``: one ``<model>.<key>.onnx`` per output.
 
     Files are written atomically into ``out_dir`` (created if needed). Series models, and
     folders without a saved model, raise ``InputError``.
     """
     model_dir, out_dir = Path(model_dir), Path(out_dir)
-    model = _load_tree_model(model_dir)
+    model = _load_exportable_model(model_dir)
     name = model.info.name
     out_dir.mkdir(parents=True, exist_ok=True)
     artifacts = []
@@ -285,7 +300,7 @@ def _prepare(
 ) -> tuple[NativePredict, dict[str, ort.InferenceSession], np.ndarray]:
     """Model, native predictor, sessions by key and float32 ``X``, with every check done."""
     model_dir = Path(model_dir)
-    model = _load_tree_model(model_dir)
+    model = _load_exportable_model(model_dir)
     X, _ = check_features(X, model=model.info.name, n_features=model.n_features_in_)
     X = np.ascontiguousarray(X, dtype=np.float32)
     known, native = _native_predict(model, model_dir)
