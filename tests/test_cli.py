@@ -283,3 +283,13 @@ def test_installed_command_exits_2_without_traceback(tmp_path: Path, tiny_paths)
     assert "train_data_features.feather" in proc.stderr
     assert "unknown SKU tuple(s)" in proc.stderr and "(4242, 7)" in proc.stderr
     assert proc.stderr.count("error:") == 1
+
+
+def test_tracking_failure_warns_once_and_keeps_the_run(tmp_path: Path, tiny_paths) -> None:
+    config = write_config(tmp_path, tiny_paths)
+    args = ["run", str(config), "tracking.uri=http://127.0.0.1:9", "models=[{type: statquant}]"]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("127.0.0.1:9") == 1  # one warning naming the tracking URI
+    run_dir = Path(json.loads(result.stdout.strip().splitlines()[-1])["run_dir"])
+    assert (run_dir / "report.md").is_file() and (run_dir / "manifest.json").is_file()

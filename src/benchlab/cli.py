@@ -37,6 +37,20 @@ err = Console(stderr=True)
 out = Console()
 
 
+@app.callback()
+def main(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="log progress details to the console")
+    ] = False,
+) -> None:
+    """Warnings (and with --verbose, progress details) are logged with Rich on stderr."""
+    import logging
+
+    from benchlab.logs import console_handler
+
+    console_handler(logging.INFO if verbose else logging.WARNING)
+
+
 def _wide(console: Console) -> Console:
     """``console`` itself on a terminal; else one 200 columns wide, so tables are not cut."""
     return console if console.is_terminal else Console(file=console.file, width=200)
