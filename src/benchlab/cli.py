@@ -26,6 +26,8 @@ app.add_typer(data_app, name="data")
 release_app = typer.Typer(help="Releases: versioned, verified packages of a run's experiment.")
 app.add_typer(release_app, name="release")
 
+JsonFlag = Annotated[bool, typer.Option("--json", help="end stdout with one JSON object")]
+ProgressFlag = Annotated[bool, typer.Option(help="show progress bars")]
 ReleasesDir = Annotated[
     Path | None,
     typer.Option(
@@ -90,10 +92,8 @@ def run(
     overrides: Annotated[
         list[str] | None, typer.Argument(help="key=value overrides, e.g. data.horizon=14")
     ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="end stdout with one JSON object")
-    ] = False,
-    progress: Annotated[bool, typer.Option(help="show progress bars")] = True,
+    as_json: JsonFlag = False,
+    progress: ProgressFlag = True,
 ) -> None:
     """Train every model under every strategy, evaluate, write the run folder and report."""
     from benchlab.config import load_run_config
@@ -118,10 +118,8 @@ def tune(
     ] = None,
     n_trials: Annotated[int | None, typer.Option(help="trials to run (default: config)")] = None,
     resume: Annotated[bool, typer.Option(help="add trials to an existing study")] = False,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="end stdout with one JSON object")
-    ] = False,
-    progress: Annotated[bool, typer.Option(help="show progress bars")] = True,
+    as_json: JsonFlag = False,
+    progress: ProgressFlag = True,
 ) -> None:
     """Optuna search on rolling-origin folds before the test period, then refit the best."""
     from benchlab.config import load_run_config
@@ -178,9 +176,7 @@ def demo(
         "data/synthetic"
     ),
     output_dir: Annotated[Path, typer.Option(help="where run folders go")] = Path("runs"),
-    as_json: Annotated[
-        bool, typer.Option("--json", help="end stdout with one JSON object")
-    ] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Generate the synthetic data (if needed) and run the quick benchmark on it."""
     from benchlab.config import load_run_config
@@ -287,9 +283,7 @@ def release_monitor(
     period: Annotated[str | None, typer.Option(help="period to aggregate, e.g. 1w")] = None,
     output_dir: Annotated[Path, typer.Option(help="where the monitoring run goes")] = Path("runs"),
     fail_on_drift: Annotated[bool, typer.Option(help="exit status 1 when drift is found")] = False,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="end stdout with one JSON object")
-    ] = False,
+    as_json: JsonFlag = False,
     releases_dir: ReleasesDir = None,
 ) -> None:
     """Accuracy of a released model on new actuals, per period, with drift flags."""
