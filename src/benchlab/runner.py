@@ -229,32 +229,19 @@ def _write_summary(
     results: list[ExperimentResult],
 ) -> None:
     from benchlab.reports.markdown import write_report
-    from benchlab.reports.plots import fan_charts, leaderboard_chart, pick_skus
+    from benchlab.reports.plots import make_report_figures
 
     data, split = pipeline.data, pipeline.split
     assert data is not None and split is not None
     leaderboard = evaluator.leaderboard()
     leaderboard.write_csv(run.file("leaderboard.csv"))
     run.write_json("metrics.json", RunSummary(run.final_path, results, evaluator).to_json())
-    metric = config.report.primary_metric
-    figures: dict[str, Path] = {}
-    if metric in leaderboard.columns:
-        figures["Leaderboard"] = leaderboard_chart(
-            leaderboard, metric, run.file(f"figures/leaderboard_{metric}.png")
-        )
+    history = None
     if config.report.fan_charts:
-        best = evaluator.best()
-        skus = pick_skus(best.predictions, list(data.id_columns), n=config.report.fan_charts)
         history = split.train.select(*data.id_columns, DATE, TARGET)
-        paths = fan_charts(
-            history,
-            results,
-            id_columns=list(data.id_columns),
-            skus=skus,
-            out_dir=run.directory("figures"),
-        )
-        for path in paths:
-            figures[f"Forecasts {path.stem.removeprefix('fan_')}"] = path
+    figures = make_report_figures(
+        evaluator, run.directory("figures"), history=history, n_skus=config.report.fan_charts
+    )
     summary = {
         "source": data.source,
         "SKUs": data.n_series,
