@@ -246,8 +246,8 @@ class ForecastModel(ABC):
         """Write the fitted model in its library's own format; returns the files written.
 
         Every model writes ``<name>.params.json`` (its ``get_params()``); models with learned
-        weights add their library's files (never a pickle). Series models keep no learned weights
-        worth saving: they are refitted on each series' history.
+        weights add their library's files (never a pickle). The classical series models keep none:
+        they are refitted on each series' history; the LSTMs save their weights.
         """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
