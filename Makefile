@@ -35,4 +35,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/individual_throughput.py --skus 200 --model lightgbm_quantile
 
 clean:
-	rm -rf $(VENV) data/synthetic runs .pytest_cache .ruff_cache
+	rm -rf $(VENV) data/synthetic runs releases exports .pytest_cache .ruff_cache
