@@ -34,6 +34,7 @@ from benchlab.forecast.schema import DATE, TARGET
 from benchlab.logs import get_logger, log_to_file
 from benchlab.model_types import model_registry
 from benchlab.parallel import stderr_console
+from benchlab.reports.markdown import format_value
 from benchlab.runs import RunFolder, jsonable, safe_name
 from benchlab.tracking import Tracker
 
@@ -314,7 +315,7 @@ def leaderboard_table(evaluator: ModelEvaluator) -> Table:
         left = column in ("model", "strategy")
         table.add_column(column, justify="left" if left else "right", no_wrap=True)
     for row in frame.select(shown).iter_rows():
-        table.add_row(*(_fmt(v) for v in row))
+        table.add_row(*(format_value(v) for v in row))
     return table
 
 
@@ -323,11 +324,3 @@ def print_summary(summary: RunSummary, console: Console) -> None:
     console.print(leaderboard_table(summary.evaluator))
     console.print(f"run folder: {summary.run_dir}", soft_wrap=True)
     console.print(f"report: {summary.run_dir / 'report.md'}", soft_wrap=True)
-
-
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)

@@ -8,21 +8,14 @@ from typing import Any
 import polars as pl
 
 from benchlab.evaluation.evaluator import coverage_level
+from benchlab.reports.markdown import format_value, table_cell
 
 _HEADLINE = ("rmsse", "wrmsse", "mase", "mae", "rmse", "smape", "bias", "mean_pinball", "wspl")
 
 
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
-
-
 def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(table_cell(format_value(v)) for v in row) + " |" for row in rows]
     return lines
 
 

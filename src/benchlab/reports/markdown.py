@@ -79,7 +79,8 @@ def format_value(value: Any, *, digits: int = 4) -> str:
     return str(value)
 
 
-def _cell(text: str) -> str:
+def table_cell(text: str) -> str:
+    """``text`` safe inside a Markdown table cell (pipes escaped, one line)."""
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
@@ -93,10 +94,10 @@ def markdown_table(frame: pl.DataFrame, *, digits: int = 4) -> str:
     """
     if not frame.columns:
         raise InputError("markdown_table: the frame has no columns")
-    header = "| " + " | ".join(_cell(c) for c in frame.columns) + " |"
+    header = "| " + " | ".join(table_cell(c) for c in frame.columns) + " |"
     align = "|" + "|".join("---:" if d.is_numeric() else "---" for d in frame.dtypes) + "|"
     rows = [
-        "| " + " | ".join(_cell(format_value(v, digits=digits)) for v in row) + " |"
+        "| " + " | ".join(table_cell(format_value(v, digits=digits)) for v in row) + " |"
         for row in frame.iter_rows()
     ]
     return "\n".join([header, align, *rows])
