@@ -38,3 +38,18 @@ def test_safe_name() -> None:
     assert safe_name("../../etc/passwd") == "etc_passwd"
     assert safe_name("m5 quick/v2") == "m5_quick_v2"
     assert safe_name("..") == "unnamed"
+
+
+def test_atomic_path_renames_on_success_and_cleans_up_on_error(tmp_path: Path) -> None:
+    from benchlab.runs import atomic_path
+
+    target = tmp_path / "sub" / "out.txt"
+    with atomic_path(target) as tmp:
+        tmp.write_text("done")
+        assert not target.exists()  # nobody sees it before the block ends
+    assert target.read_text() == "done"
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("crash")
+    assert target.read_text() == "done"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["out.txt"]

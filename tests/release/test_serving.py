@@ -34,7 +34,7 @@ def test_predict_features(manager, new_data, tmp_path: Path, ref: str) -> None:
     q = result.select("q_0.1", "q_0.5", "q_0.9").to_numpy()
     assert np.all(np.diff(q, axis=1) >= 0) and np.isfinite(q).all()
     assert np.allclose(result["y_pred"], result["q_0.5"])
-    assert not list(out.parent.glob(".tmp-*"))
+    assert [p.name for p in out.parent.iterdir()] == ["forecasts.parquet"]  # no temp file left
 
 
 def test_series_release_forecasts_the_horizon_after_the_history(

@@ -21,8 +21,6 @@ that output, ``(rows, 1)``: the raw per-booster output, before benchlab sorts qu
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,6 +39,7 @@ from benchlab.forecast.models.base import ForecastModel, check_features
 from benchlab.forecast.models.lightgbm import LightGBMQuantile, LightGBMStandard
 from benchlab.forecast.models.xgboost import XGBoostQuantile, XGBoostStandard
 from benchlab.model_types import model_registry, saved_model_type
+from benchlab.runs import atomic_path
 
 LIGHTGBM_MODELS = (LightGBMStandard, LightGBMQuantile)
 XGBOOST_MODELS = (XGBoostStandard, XGBoostQuantile)
@@ -239,18 +238,6 @@ def _convert(model: ForecastModel, model_dir: Path) -> dict[str, onnx.ModelProto
     return dict(zip(keys, _split_targets(onx, tree_info, len(keys), where), strict=True))
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def export_onnx(model_dir: Path, out_dir: Path) -> list[OnnxArtifact]:
     """Convert the model saved in ``model_dir``: one ``<model>.<key>.onnx`` per output.
 
@@ -267,7 +254,8 @@ def export_onnx(model_dir: Path, out_dir: Path) -> list[OnnxArtifact]:
         helper.set_model_props(onx, {"benchlab.model": name, "benchlab.output": key})
         onnx.checker.check_model(onx)
         path = out_dir / f"{name}.{key}.onnx"
-        _write_atomic(path, onx.SerializeToString())
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(onx.SerializeToString())
         artifacts.append(OnnxArtifact(key=key, path=path))
     return artifacts
 

@@ -8,7 +8,6 @@ the release's horizon after its last date.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +29,7 @@ from benchlab.forecast.engine import ForecastTask, fit_and_forecast
 from benchlab.forecast.schema import DATE, TARGET, Y_PRED, quantile_columns
 from benchlab.forecast.strategies import sku_key
 from benchlab.release.manager import LoadedRelease
+from benchlab.runs import atomic_path
 
 
 def read_input(path: str | Path, release: LoadedRelease, *, needs_target: bool) -> pl.DataFrame:
@@ -170,19 +170,6 @@ def to_file_columns(release: LoadedRelease, predictions: pl.DataFrame) -> pl.Dat
     return predictions.rename(dict(zip(data["id_columns"], data["file_id_columns"], strict=True)))
 
 
-def write_parquet_atomic(frame: pl.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` to a temporary file beside ``path``, then rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
-    try:
-        frame.write_parquet(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
-
-
 def predict_file(
     release: LoadedRelease, input_path: str | Path, out_path: str | Path
 ) -> pl.DataFrame:
@@ -190,5 +177,6 @@ def predict_file(
     series = _input_kind(release) == "series"
     frame = read_input(input_path, release, needs_target=series)
     predictions = to_file_columns(release, forecast(release, frame))
-    write_parquet_atomic(predictions, out_path)
+    with atomic_path(out_path) as tmp:
+        predictions.write_parquet(tmp)
     return predictions

@@ -29,6 +29,7 @@ import yaml
 from benchlab.errors import InputError
 from benchlab.evaluation.evaluator import coverage_level, ranking_direction
 from benchlab.forecast.results import ModelingStrategy
+from benchlab.runs import atomic_path
 
 if TYPE_CHECKING:
     from benchlab.evaluation.evaluator import ModelEvaluator
@@ -441,11 +442,6 @@ def write_report(
     text = evaluator.to_markdown(
         title=title, figures=links, data_summary=data_summary, run_config=run_config
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path

@@ -9,7 +9,6 @@ file in the target folder is renamed into place.
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -26,6 +25,7 @@ from benchlab.errors import InputError
 from benchlab.evaluation.evaluator import coverage_level, ranking_direction, ranking_key
 from benchlab.forecast.results import ExperimentResult
 from benchlab.forecast.schema import DATE, ORACLE_MEAN, TARGET, Y_PRED, Y_TRUE, quantile_column
+from benchlab.runs import atomic_path
 
 if TYPE_CHECKING:
     from benchlab.evaluation.evaluator import ModelEvaluator
@@ -50,14 +50,9 @@ ORACLE_COLOUR = "#2ca02c"
 def _save(fig: Figure, path: Path, dpi: int) -> Path:
     """Render ``fig`` to PNG at ``path`` atomically (temp file in the same folder, then rename)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     FigureCanvasAgg(fig)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=dpi, metadata={"Software": None})
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 
