@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from benchlab import BenchmarkPipeline, DataConfig, ModelingStrategy, TrainingConfig
-from benchlab.data.synthetic import SynthSize, generate_synthetic
+from benchlab.forecast.data.synthetic import SynthSize, generate_synthetic
 from benchlab.parallel import available_cores, resolve_n_workers
 
 TRAIN_ROWS = 1500

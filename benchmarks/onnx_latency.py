@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchlab.model_types import create_model
-from benchlab.release.onnx_export import benchmark_onnx, export_onnx, validate_onnx
+from benchlab.forecast.model_types import create_model
+from benchlab.forecast.release.onnx_export import benchmark_onnx, export_onnx, validate_onnx
 
 MODELS = ["lightgbm_quantile", "xgboost_quantile", "lightgbm_standard", "xgboost_standard"]
 

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchlab.data.synthetic import SIZES, generate_synthetic
+from benchlab.forecast.data.synthetic import SIZES, generate_synthetic
 
 
 def main(argv: list[str] | None = None) -> int:

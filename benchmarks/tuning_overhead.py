@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from benchlab.config import parse_run_config
-from benchlab.data.synthetic import generate_synthetic
+from benchlab.forecast.data.synthetic import generate_synthetic
 from benchlab.forecast.tuning import tune_forecast
 
 

@@ -9,10 +9,13 @@ import numpy as np
 import polars as pl
 import pytest
 
-from benchlab.data.synthetic import SynthPaths, generate_synthetic
 from benchlab.forecast.config import DataConfig
+from benchlab.forecast.data.synthetic import SynthPaths, generate_synthetic
 
 TINY_SPLIT = dt.date(2020, 3, 1)
+
+# the released run and its new data, shared by the engine and forecast release tests
+pytest_plugins = ("tests.forecast.release.fixtures",)
 
 
 @pytest.fixture(scope="session")

@@ -128,7 +128,7 @@ def test_run_end_to_end_json(tmp_path: Path, tiny_paths) -> None:
 def test_failure_mid_run_leaves_no_run_folder(
     tmp_path: Path, tiny_paths, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from benchlab import runner as run_module
+    from benchlab.forecast import runner as run_module
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")

@@ -3,11 +3,11 @@
 >>> from benchlab import BenchmarkPipeline, DataConfig, TrainingConfig, ModelingStrategy
 """
 
-from benchlab.evaluation.evaluator import ModelEvaluator
 from benchlab.forecast.config import DataConfig, TrainingConfig
+from benchlab.forecast.evaluator import ModelEvaluator
+from benchlab.forecast.model_types import create_model, model_registry
 from benchlab.forecast.pipeline import BenchmarkPipeline
 from benchlab.forecast.results import ExperimentResult, ModelingStrategy
-from benchlab.model_types import create_model, model_registry
 
 __all__ = [
     "BenchmarkPipeline",

@@ -78,7 +78,7 @@ def data_synth(
     out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path("data/synthetic"),
 ) -> None:
     """Write the M5-like synthetic data (seed 000 files + the oracle) into --out."""
-    from benchlab.data.synthetic import generate_synthetic
+    from benchlab.forecast.data.synthetic import generate_synthetic
 
     with user_errors():
         paths = generate_synthetic(size, seed=seed, out_dir=out_dir, progress=True)
@@ -97,7 +97,7 @@ def run(
 ) -> None:
     """Train every model under every strategy, evaluate, write the run folder and report."""
     from benchlab.config import load_run_config
-    from benchlab.runner import print_summary, run_forecast
+    from benchlab.forecast.runner import print_summary, run_forecast
 
     with user_errors():
         cfg = load_run_config(config, overrides or [])
@@ -152,7 +152,7 @@ def _tune(cfg, *, n_trials: int | None, resume: bool, as_json: bool, progress: b
 @app.command("models")
 def models() -> None:
     """List the registered models, their task and whether they forecast quantiles."""
-    from benchlab.model_types import model_registry
+    from benchlab.forecast.model_types import model_registry
 
     table = Table(title="Registered models")
     for column in ("name", "task", "input", "quantiles", "description"):
@@ -180,8 +180,8 @@ def demo(
 ) -> None:
     """Generate the synthetic data (if needed) and run the quick benchmark on it."""
     from benchlab.config import load_run_config
-    from benchlab.data.synthetic import generate_synthetic
-    from benchlab.runner import print_summary, run_forecast
+    from benchlab.forecast.data.synthetic import generate_synthetic
+    from benchlab.forecast.runner import print_summary, run_forecast
 
     with user_errors():
         if not _synthetic_ready(data_dir, size):
@@ -287,7 +287,7 @@ def release_monitor(
     releases_dir: ReleasesDir = None,
 ) -> None:
     """Accuracy of a released model on new actuals, per period, with drift flags."""
-    from benchlab.release.monitor import monitor_release
+    from benchlab.forecast.release.monitor import monitor_release
 
     with user_errors():
         release = _manager(releases_dir).load(ref)
@@ -318,7 +318,7 @@ def predict(
     releases_dir: ReleasesDir = None,
 ) -> None:
     """Forecast with a verified release: SKU columns, date, point forecast and quantiles."""
-    from benchlab.release.serving import predict_file
+    from benchlab.forecast.release.serving import predict_file
 
     with user_errors():
         release = _manager(releases_dir).load(ref)
@@ -340,7 +340,7 @@ def export(
     releases_dir: ReleasesDir = None,
 ) -> None:
     """Export a run's or a release's tree models to ONNX (with --validate and --benchmark)."""
-    from benchlab.release.exporting import export_target, report_lines
+    from benchlab.forecast.release.exporting import export_target, report_lines
 
     with user_errors():
         if fmt != "onnx":

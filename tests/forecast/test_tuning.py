@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from benchlab.cli import app
 from benchlab.config import parse_run_config
-from benchlab.data.synthetic import SynthPaths
 from benchlab.errors import InputError
+from benchlab.forecast.data.synthetic import SynthPaths
 from benchlab.forecast.pipeline import BenchmarkPipeline
 from benchlab.forecast.tuning import FoldObjective, _pre_test_data, rolling_folds, tune_forecast
 

@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 
 from benchlab.errors import InputError
+from benchlab.forecast.release.serving import forecast, read_input
 from benchlab.release import ComprehensiveReleaseManager
-from benchlab.release.serving import forecast, read_input
 
 
 @pytest.fixture()

@@ -9,11 +9,11 @@ import polars as pl
 import pytest
 
 from benchlab.errors import InputError
-from benchlab.evaluation.evaluator import ModelEvaluator
-from benchlab.evaluation.metrics import evaluate_forecasts
+from benchlab.forecast.evaluator import ModelEvaluator
+from benchlab.forecast.metrics import evaluate_forecasts
 from benchlab.reports.markdown import format_value, markdown_table, write_report
 from benchlab.reports.plots import make_report_figures
-from tests.evaluation.test_evaluator import (
+from tests.forecast.test_evaluator import (
     HORIZON,
     ID_COLUMNS,
     make_evaluator,

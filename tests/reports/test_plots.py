@@ -17,7 +17,7 @@ from benchlab.reports.plots import (
     pick_skus,
     sku_file_stem,
 )
-from tests.evaluation.test_evaluator import (
+from tests.forecast.test_evaluator import (
     ALPHAS,
     ID_COLUMNS,
     SKUS,

@@ -16,9 +16,9 @@ import polars as pl
 
 from benchlab.errors import InputError
 from benchlab.forecast.features import FeatureSpec, build_features
+from benchlab.forecast.model_types import create_model
 from benchlab.forecast.models.base import ForecastModel
 from benchlab.forecast.schema import DATE, TARGET, Y_PRED, quantile_columns
-from benchlab.model_types import create_model
 
 
 @dataclass(frozen=True)

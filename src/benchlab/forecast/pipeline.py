@@ -13,13 +13,14 @@ from typing import Any
 
 import polars as pl
 
-from benchlab.data.dataset import ForecastData
-from benchlab.data.splits import TemporalSplit, temporal_split
 from benchlab.errors import InputError
-from benchlab.evaluation.metrics import evaluate_forecasts
 from benchlab.forecast.config import DataConfig, TrainingConfig
+from benchlab.forecast.data.dataset import ForecastData
+from benchlab.forecast.data.splits import TemporalSplit, temporal_split
 from benchlab.forecast.engine import ForecastTask
 from benchlab.forecast.features import FeatureSpec
+from benchlab.forecast.metrics import evaluate_forecasts
+from benchlab.forecast.model_types import model_registry
 from benchlab.forecast.results import ExperimentResult, ModelingStrategy
 from benchlab.forecast.schema import (
     DATE,
@@ -30,7 +31,6 @@ from benchlab.forecast.schema import (
     Y_TRUE,
 )
 from benchlab.forecast.strategies import run_strategy
-from benchlab.model_types import model_registry
 
 _TRUTH_COLUMNS = (TARGET, ORACLE_MEAN, ORACLE_DISPERSION)
 
@@ -38,7 +38,7 @@ _TRUTH_COLUMNS = (TARGET, ORACLE_MEAN, ORACLE_DISPERSION)
 def load_forecast_data(config: DataConfig) -> ForecastData:
     """Read either input shape of ``config``, filtered to its ``sku_tuples``."""
     if config.is_panel:
-        from benchlab.data.panel import load_panel
+        from benchlab.forecast.data.panel import load_panel
 
         return load_panel(
             config.panel_path,
@@ -50,7 +50,7 @@ def load_forecast_data(config: DataConfig) -> ForecastData:
             exogenous_columns=config.exogenous_columns,
             price_column=config.price_column,
         )
-    from benchlab.data.seed_files import load_seed_files
+    from benchlab.forecast.data.seed_files import load_seed_files
 
     return load_seed_files(
         config.features_path,

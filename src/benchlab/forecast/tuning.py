@@ -21,13 +21,13 @@ from typing import Any
 import polars as pl
 
 from benchlab.config import ForecastRunConfig, parse_run_config, set_values
-from benchlab.data.dataset import ForecastData
-from benchlab.data.splits import TemporalSplit, temporal_split
 from benchlab.errors import InputError
+from benchlab.forecast.data.dataset import ForecastData
+from benchlab.forecast.data.splits import TemporalSplit, temporal_split
 from benchlab.forecast.features import FeatureSpec
+from benchlab.forecast.model_types import model_registry
 from benchlab.forecast.pipeline import BenchmarkPipeline
 from benchlab.forecast.schema import DATE
-from benchlab.model_types import model_registry
 from benchlab.parallel import stderr_console
 from benchlab.runs import RunFolder, jsonable
 from benchlab.tracking import Tracker
@@ -163,7 +163,7 @@ def tune_forecast(
     progress: bool = True,
 ) -> TuneSummary:
     """Search ``config.tuning.search_space``, then run the best config into a run folder."""
-    from benchlab.runner import run_forecast
+    from benchlab.forecast.runner import run_forecast
 
     tuning = _tuning_of(config)
     console = stderr_console

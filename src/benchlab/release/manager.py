@@ -26,9 +26,9 @@ from typing import Any
 import polars as pl
 
 from benchlab.errors import InputError
+from benchlab.forecast.model_types import load_saved_model
 from benchlab.forecast.models.base import ForecastModel
 from benchlab.forecast.results import ModelingStrategy
-from benchlab.model_types import load_saved_model
 from benchlab.provenance import environment
 from benchlab.release.refs import LATEST, ReleaseRef, check_name, check_version, highest
 from benchlab.runs import file_manifest, jsonable, safe_name, sha256_file
@@ -161,7 +161,7 @@ class ComprehensiveReleaseManager:
         version: str,
         notes: str,
     ) -> None:
-        from benchlab.release.model_card import write_model_card
+        from benchlab.forecast.release.model_card import write_model_card
 
         for file in _RUN_FILES:
             if (run_dir / file).is_file():
@@ -301,7 +301,7 @@ def _choose_experiment(run_dir: Path, model: str | None, strategy: str | None) -
 
 
 def _model_type(models: Path) -> str:
-    from benchlab.model_types import saved_model_type
+    from benchlab.forecast.model_types import saved_model_type
 
     first = next((p for p in sorted(models.iterdir()) if p.is_dir()), None)
     if first is None:

@@ -27,12 +27,12 @@ import polars as pl
 import yaml
 
 from benchlab.errors import InputError
-from benchlab.evaluation.evaluator import coverage_level, ranking_direction
+from benchlab.forecast.evaluator import coverage_level, ranking_direction
 from benchlab.forecast.results import ModelingStrategy
 from benchlab.runs import atomic_path
 
 if TYPE_CHECKING:
-    from benchlab.evaluation.evaluator import ModelEvaluator
+    from benchlab.forecast.evaluator import ModelEvaluator
 
 __all__ = ["format_value", "markdown_table", "render_report", "write_report"]
 

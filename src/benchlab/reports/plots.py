@@ -22,13 +22,13 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from benchlab.errors import InputError
-from benchlab.evaluation.evaluator import coverage_level, ranking_direction, ranking_key
+from benchlab.forecast.evaluator import coverage_level, ranking_direction, ranking_key
 from benchlab.forecast.results import ExperimentResult
 from benchlab.forecast.schema import DATE, ORACLE_MEAN, TARGET, Y_PRED, Y_TRUE, quantile_column
 from benchlab.runs import atomic_path
 
 if TYPE_CHECKING:
-    from benchlab.evaluation.evaluator import ModelEvaluator
+    from benchlab.forecast.evaluator import ModelEvaluator
 
 __all__ = [
     "error_over_time_chart",

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from benchlab.errors import FitError, InputError
+from benchlab.forecast.model_types import create_model
 from benchlab.forecast.models.classical import AutoETS, SeasonalNaive, Theta, interval_levels
-from benchlab.model_types import create_model
 
 PATTERN = np.array([10.0, 12.0, 15.0, 11.0, 9.0, 20.0, 25.0])
 

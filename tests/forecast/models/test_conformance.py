@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from benchlab.errors import InputError
+from benchlab.forecast.model_types import create_model, model_registry
 from benchlab.forecast.models.base import ForecastModel
-from benchlab.model_types import create_model, model_registry
 
 from .conftest import HORIZON, SEASON, Panel
 

@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from benchlab.errors import InputError
+from benchlab.forecast.model_types import create_model
 from benchlab.forecast.models._nets import monotone, pinball_loss
 from benchlab.forecast.models.base import ForecastModel
 from benchlab.forecast.models.lightning_mlp import LightningStandard
@@ -24,7 +25,6 @@ from benchlab.forecast.models.neural import (
     uses_gpu,
     validation_size,
 )
-from benchlab.model_types import create_model
 
 from .conftest import SEASON, Panel
 

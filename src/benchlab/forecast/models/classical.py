@@ -20,6 +20,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from benchlab.errors import FitError, InputError
+from benchlab.forecast.model_types import model_registry
 from benchlab.forecast.models.base import (
     ForecastModel,
     ModelInfo,
@@ -27,7 +28,6 @@ from benchlab.forecast.models.base import (
     resolve_n_jobs,
     sort_quantiles,
 )
-from benchlab.model_types import model_registry
 
 
 def interval_levels(alphas: tuple[float, ...]) -> list[int | float]:

@@ -21,6 +21,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from benchlab.errors import FitError, InputError
+from benchlab.forecast.model_types import model_registry
 from benchlab.forecast.models.base import (
     ForecastModel,
     ModelInfo,
@@ -28,7 +29,6 @@ from benchlab.forecast.models.base import (
     resolve_n_jobs,
     sort_quantiles,
 )
-from benchlab.model_types import model_registry
 
 
 class LightGBMParams(BaseModel):

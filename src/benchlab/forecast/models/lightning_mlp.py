@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import Field, PositiveInt
 
+from benchlab.forecast.model_types import model_registry
 from benchlab.forecast.models.base import ModelInfo, check_features, sort_quantiles
 from benchlab.forecast.models.neural import (
     FeatureScaler,
@@ -27,7 +28,6 @@ from benchlab.forecast.models.neural import (
     TargetScaler,
     validation_size,
 )
-from benchlab.model_types import model_registry
 
 if TYPE_CHECKING:
     import torch

@@ -26,9 +26,9 @@ import numpy as np
 from pydantic import Field
 
 from benchlab.errors import InputError
+from benchlab.forecast.model_types import model_registry
 from benchlab.forecast.models.base import ModelInfo, check_series, sort_quantiles
 from benchlab.forecast.models.neural import NeuralModel, NeuralParams
-from benchlab.model_types import model_registry
 
 if TYPE_CHECKING:
     import torch

@@ -20,8 +20,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from benchlab.errors import InputError
+from benchlab.forecast.model_types import model_registry
 from benchlab.forecast.models.base import ForecastModel, ModelInfo, check_series, sort_quantiles
-from benchlab.model_types import model_registry
 
 
 class StatQuantParams(BaseModel):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from benchlab.config import parse_run_config
-from benchlab.runner import run_forecast
+from benchlab.forecast.runner import run_forecast
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 
 from benchlab.errors import InputError
-from benchlab.evaluation.evaluator import ModelEvaluator, order_metrics, ranking_key
+from benchlab.forecast.evaluator import ModelEvaluator, order_metrics, ranking_key
 from benchlab.forecast.results import ExperimentResult, ModelingStrategy, SkuFailure
 from benchlab.forecast.schema import quantile_column
 

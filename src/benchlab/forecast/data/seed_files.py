@@ -20,9 +20,7 @@ from typing import Any
 
 import polars as pl
 
-from benchlab.data.dataset import ForecastData
 from benchlab.data.frequency import infer_panel_freq, parse_freq, season_length
-from benchlab.data.panel import collect, scan_table
 from benchlab.data.safe_pickle import load_mapping
 from benchlab.data.validation import (
     check_finite,
@@ -45,6 +43,8 @@ from benchlab.data.validation import (
     source_name,
 )
 from benchlab.errors import InputError
+from benchlab.forecast.data.dataset import ForecastData
+from benchlab.forecast.data.panel import collect, scan_table
 from benchlab.forecast.schema import (
     DATE,
     ORACLE_DISPERSION,

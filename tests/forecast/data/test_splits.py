@@ -7,9 +7,9 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from benchlab.data.dataset import ForecastData
-from benchlab.data.splits import temporal_split
 from benchlab.errors import InputError
+from benchlab.forecast.data.dataset import ForecastData
+from benchlab.forecast.data.splits import temporal_split
 
 
 def daily(n_days: int = 60) -> ForecastData:

@@ -25,14 +25,14 @@ from rich.console import Console
 from rich.table import Table
 
 from benchlab.config import ForecastRunConfig
-from benchlab.data.seed_files import FILE_ID_COLUMNS
-from benchlab.evaluation.evaluator import ModelEvaluator
 from benchlab.forecast.config import ModelConfig
+from benchlab.forecast.data.seed_files import FILE_ID_COLUMNS
+from benchlab.forecast.evaluator import ModelEvaluator
+from benchlab.forecast.model_types import model_registry
 from benchlab.forecast.pipeline import BenchmarkPipeline
 from benchlab.forecast.results import ExperimentResult, ModelingStrategy
 from benchlab.forecast.schema import DATE, TARGET
 from benchlab.logs import get_logger, log_to_file
-from benchlab.model_types import model_registry
 from benchlab.parallel import stderr_console
 from benchlab.reports.markdown import format_value
 from benchlab.runs import RunFolder, jsonable, safe_name

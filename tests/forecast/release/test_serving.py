@@ -8,10 +8,10 @@ import polars as pl
 import pytest
 
 from benchlab.errors import InputError
+from benchlab.forecast.release.serving import predict_file
 from benchlab.release import ComprehensiveReleaseManager
-from benchlab.release.serving import predict_file
 
-from .conftest import TEST_END
+from .fixtures import TEST_END
 
 
 @pytest.fixture()

@@ -12,15 +12,15 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from benchlab.data import synthetic
-from benchlab.data.synthetic import (
+from benchlab.errors import InputError
+from benchlab.forecast.data import synthetic
+from benchlab.forecast.data.synthetic import (
     SIZES,
     SynthPaths,
     SynthSize,
     generate_synthetic,
     history_features,
 )
-from benchlab.errors import InputError
 
 TINY = SIZES["tiny"]
 END = dt.date(2020, 3, 28)

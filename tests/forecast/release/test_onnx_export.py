@@ -9,9 +9,9 @@ import onnxruntime as ort
 import pytest
 
 from benchlab.errors import InputError
+from benchlab.forecast.model_types import create_model, model_registry, saved_model_type
 from benchlab.forecast.models.statquant import StatQuant
-from benchlab.model_types import create_model, model_registry, saved_model_type
-from benchlab.release.onnx_export import (
+from benchlab.forecast.release.onnx_export import (
     LatencyResult,
     OnnxArtifact,
     benchmark_onnx,

@@ -14,7 +14,6 @@ from typing import Any
 
 import polars as pl
 
-from benchlab.data.dataset import ForecastData
 from benchlab.data.frequency import infer_panel_freq, parse_freq, season_length
 from benchlab.data.validation import (
     check_finite,
@@ -34,6 +33,7 @@ from benchlab.data.validation import (
     source_name,
 )
 from benchlab.errors import InputError
+from benchlab.forecast.data.dataset import ForecastData
 from benchlab.forecast.schema import DATE, PRICE, TARGET
 
 #: File suffix → table format.

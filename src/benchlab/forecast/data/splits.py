@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from benchlab.data.dataset import ForecastData
 from benchlab.errors import InputError
+from benchlab.forecast.data.dataset import ForecastData
 from benchlab.forecast.schema import DATE
 
 

@@ -9,8 +9,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from benchlab.data.panel import load_panel, scan_table
 from benchlab.errors import InputError
+from benchlab.forecast.data.panel import load_panel, scan_table
 
 WRITERS = {
     "csv": lambda frame, path: frame.write_csv(path),

@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from benchlab.data.panel import collect, scan_table
 from benchlab.data.validation import (
     check_finite,
     check_not_empty,
@@ -25,6 +24,7 @@ from benchlab.data.validation import (
     source_name,
 )
 from benchlab.errors import InputError
+from benchlab.forecast.data.panel import collect, scan_table
 from benchlab.forecast.engine import ForecastTask, fit_and_forecast
 from benchlab.forecast.schema import DATE, TARGET, Y_PRED, quantile_columns
 from benchlab.forecast.strategies import sku_key

@@ -7,9 +7,9 @@ import polars as pl
 import pytest
 
 from benchlab.errors import InputError
+from benchlab.forecast.release.monitor import monitor_release
+from benchlab.forecast.release.serving import predict_file
 from benchlab.release import ComprehensiveReleaseManager
-from benchlab.release.monitor import monitor_release
-from benchlab.release.serving import predict_file
 
 
 @pytest.fixture()

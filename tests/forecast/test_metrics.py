@@ -1,4 +1,4 @@
-"""Tests of benchlab.evaluation.metrics: pure array metrics and evaluate_forecasts."""
+"""Tests of benchlab.forecast.metrics: pure array metrics and evaluate_forecasts."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from benchlab.errors import InputError
-from benchlab.evaluation import metrics as M
+from benchlab.forecast import metrics as M
 from benchlab.forecast.schema import quantile_column
 
 IDS = ["product_id", "store_id"]

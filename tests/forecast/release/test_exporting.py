@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from benchlab.cli import app
 from benchlab.errors import InputError
+from benchlab.forecast.release.exporting import export_target, sample_features
 from benchlab.release import ComprehensiveReleaseManager
-from benchlab.release.exporting import export_target, sample_features
 
 runner = CliRunner()
 

@@ -11,8 +11,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from benchlab.data.seed_files import load_seed_files, scan_features
 from benchlab.errors import InputError
+from benchlab.forecast.data.seed_files import load_seed_files, scan_features
 
 PRODUCTS = (101, 102, 103)
 STORES = (1, 2)

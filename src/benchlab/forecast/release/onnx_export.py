@@ -12,7 +12,7 @@ that output, ``(rows, 1)``: the raw per-booster output, before benchlab sorts qu
   booster's own ``tree_info`` (tree ``i`` feeds output ``tree_info[i]``) into one single-output
   model per alpha, each with its own base score.
 * Lightning MLPs: the whole model (median fill, scaling, network, unscaling) through
-  ``torch.onnx.export`` (:mod:`benchlab.release.torch_onnx`).
+  ``torch.onnx.export`` (:mod:`benchlab.forecast.release.torch_onnx`).
 
 >>> [output_key(a) for a in (None, 0.1, 0.5)]
 ['point', 'alpha0.1', 'alpha0.5']
@@ -35,10 +35,10 @@ from onnxmltools import convert_lightgbm, convert_xgboost
 from onnxmltools.convert.common.data_types import FloatTensorType
 
 from benchlab.errors import InputError
+from benchlab.forecast.model_types import model_registry, saved_model_type
 from benchlab.forecast.models.base import ForecastModel, check_features
 from benchlab.forecast.models.lightgbm import LightGBMQuantile, LightGBMStandard
 from benchlab.forecast.models.xgboost import XGBoostQuantile, XGBoostStandard
-from benchlab.model_types import model_registry, saved_model_type
 from benchlab.runs import atomic_path
 
 LIGHTGBM_MODELS = (LightGBMStandard, LightGBMQuantile)
@@ -144,7 +144,7 @@ def _native_predict(model: ForecastModel, model_dir: Path) -> tuple[list[str], N
     ``Booster.inplace_predict`` (``nthread=1``), split into its columns.
     """
     if _is_mlp(model):
-        from benchlab.release.torch_onnx import native_mlp
+        from benchlab.forecast.release.torch_onnx import native_mlp
 
         return native_mlp(model, output_key)
     if isinstance(model, LIGHTGBM_MODELS):
@@ -221,7 +221,7 @@ def _split_targets(
 def _convert(model: ForecastModel, model_dir: Path) -> dict[str, onnx.ModelProto]:
     """Every output of ``model`` as an ONNX model, by key."""
     if _is_mlp(model):
-        from benchlab.release.torch_onnx import convert_mlp
+        from benchlab.forecast.release.torch_onnx import convert_mlp
 
         return convert_mlp(model, output_key, INPUT_NAME)
     initial_types = [(INPUT_NAME, FloatTensorType([None, model.n_features_in_]))]

@@ -1,4 +1,5 @@
-"""A small run on the tiny data, released by the tests; new data after its test period."""
+"""Shared release fixtures (a plugin of tests/conftest.py): a small run on the tiny data, released
+by the tests; new data after its test period."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import polars as pl
 import pytest
 
 from benchlab.config import ForecastRunConfig
-from benchlab.data.synthetic import SynthPaths
-from benchlab.runner import run_forecast
+from benchlab.forecast.data.synthetic import SynthPaths
+from benchlab.forecast.runner import run_forecast
 
 SKUS = [[80558, 2], [80651, 2], [80558, 1]]
 TEST_END = dt.date(2020, 2, 11)  # split 2020-01-15 + 28 days: later rows are "new" data

@@ -1,6 +1,6 @@
 """The forecasting model registry (seed 000's ``model_types.model_registry``).
 
->>> from benchlab.model_types import model_registry
+>>> from benchlab.forecast.model_types import model_registry
 >>> "statquant" in model_registry.list_available_types()
 True
 """

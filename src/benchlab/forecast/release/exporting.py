@@ -14,10 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from benchlab.data.panel import scan_table
 from benchlab.errors import InputError
-from benchlab.release.manager import ComprehensiveReleaseManager, experiment_dir, verify_manifest
-from benchlab.release.onnx_export import (
+from benchlab.forecast.data.panel import scan_table
+from benchlab.forecast.release.onnx_export import (
     LatencyResult,
     OnnxArtifact,
     ParityResult,
@@ -25,6 +24,7 @@ from benchlab.release.onnx_export import (
     export_onnx,
     validate_onnx,
 )
+from benchlab.release.manager import ComprehensiveReleaseManager, experiment_dir, verify_manifest
 from benchlab.runs import safe_name
 
 SAMPLE_ROWS = 2000
