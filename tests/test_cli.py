@@ -133,7 +133,7 @@ def test_failure_mid_run_leaves_no_run_folder(
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(run_module, "_write_summary", boom)
+    monkeypatch.setattr(run_module, "_write_data_files", boom)
     config = write_config(tmp_path, tiny_paths)
     result = runner.invoke(app, ["run", str(config)])
     assert result.exit_code != 0

@@ -97,14 +97,14 @@ def run(
 ) -> None:
     """Train every model under every strategy, evaluate, write the run folder and report."""
     from benchlab.config import load_run_config
-    from benchlab.forecast.runner import print_summary, run_forecast
+    from benchlab.runner import print_summary, run_task
 
     with user_errors():
         cfg = load_run_config(config, overrides or [])
         if cfg.mode == "hp_tune":
             _tune(cfg, n_trials=None, resume=False, as_json=as_json, progress=progress)
             return
-        summary = run_forecast(cfg, progress=progress and sys.stderr.isatty())
+        summary = run_task(cfg, progress=progress and sys.stderr.isatty())
     print_summary(summary, _wide(out))
     if as_json:
         print(json.dumps(summary.to_json()))
@@ -130,11 +130,11 @@ def tune(
 
 
 def _tune(cfg, *, n_trials: int | None, resume: bool, as_json: bool, progress: bool) -> None:
-    from benchlab.forecast.tuning import tune_forecast
+    from benchlab.tasks import get_task
 
     if n_trials is not None and n_trials < 1:
         raise InputError(f"--n-trials must be at least 1; got {n_trials}")
-    result = tune_forecast(
+    result = get_task(cfg.task).tune(
         cfg, n_trials=n_trials, resume=resume, progress=progress and sys.stderr.isatty()
     )
     out.print(
@@ -181,7 +181,7 @@ def demo(
     """Generate the synthetic data (if needed) and run the quick benchmark on it."""
     from benchlab.config import load_run_config
     from benchlab.forecast.data.synthetic import generate_synthetic
-    from benchlab.forecast.runner import print_summary, run_forecast
+    from benchlab.runner import print_summary, run_task
 
     with user_errors():
         if not _synthetic_ready(data_dir, size):
@@ -198,7 +198,7 @@ def demo(
                     f"output_dir={output_dir}",
                 ],
             )
-        summary = run_forecast(cfg, progress=sys.stderr.isatty())
+        summary = run_task(cfg, progress=sys.stderr.isatty())
     print_summary(summary, _wide(out))
     if as_json:
         print(json.dumps(summary.to_json()))

@@ -1,78 +1,42 @@
-"""Run configs: YAML, ``key=value`` overrides (dotted paths, list indices), pydantic validation.
+"""Run configs for every task: YAML, ``key=value`` overrides, validation by the task's model.
+
+The task comes from the config's ``task:`` field (a config without one belongs to the default
+task, forecasting); that task's ``config_class`` (a :class:`RunConfig`) validates the rest.
 
 >>> cfg = load_run_config("configs/m5_quick.yaml", ["models.0.n_estimators=200"])  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from omegaconf import OmegaConf
-from omegaconf.errors import OmegaConfBaseException
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from benchlab.errors import InputError
-from benchlab.forecast.config import DataConfig, ModelConfig, TrainingConfig
-from benchlab.forecast.results import ModelingStrategy
 from benchlab.tracking import TrackingConfig
 from benchlab.tuning import TuningConfig
 
 
-class ReportConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    primary_metric: str = "rmsse"
-    fan_charts: int = Field(4, ge=0)
-
-
-class ForecastRunConfig(BaseModel):
-    """What ``benchlab run`` reads: see ``configs/m5_quick.yaml``."""
+class RunConfig(BaseModel):
+    """The keys every task's run config has; a task's ``config_class`` subclasses it."""
 
     model_config = ConfigDict(extra="forbid")
 
-    task: Literal["forecast"] = "forecast"
+    task: str
     mode: Literal["train", "hp_tune"] = "train"
-    name: str = "forecast"
+    name: str = "run"
     seed: int = 42
-    n_workers: int | None = None
-    data: DataConfig
-    strategy: list[ModelingStrategy] = Field(
-        default_factory=lambda: [ModelingStrategy.COMBINED], min_length=1
-    )
-    models: list[dict[str, Any]] = Field(min_length=1)
     output_dir: Path = Path("runs")
-    report: ReportConfig = Field(default_factory=ReportConfig)
     tuning: TuningConfig | None = None
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
 
-    @field_validator("strategy", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
-
-    @field_validator("models")
-    @classmethod
-    def _typed(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        for i, spec in enumerate(value):
-            if not isinstance(spec.get("type"), str):
-                raise ValueError(f"models.{i} needs a 'type' (see `benchlab models`)")
-        return value
-
-    def training_config(self) -> TrainingConfig:
-        """Models as a ``TrainingConfig``; a repeated label is numbered (``lightgbm_quantile2``)."""
-        config = TrainingConfig(random_state=self.seed)
-        for spec in self.models:
-            params = {k: v for k, v in spec.items() if k not in ("type", "name")}
-            label = spec.get("name") or spec["type"]
-            base, n = label, 1
-            while label in config.models:
-                n += 1
-                label = f"{base}{n}"
-            config.models[label] = ModelConfig(type=spec["type"], params=params)
-        return config
+    def to_raw(self) -> dict[str, Any]:
+        """The config as plain JSON-compatible data (what ``config.yaml`` holds)."""
+        return json.loads(self.model_dump_json())
 
 
 def set_values(raw: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
@@ -81,6 +45,9 @@ def set_values(raw: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     >>> set_values({"models": [{"type": "statquant"}]}, {"models.0.n_seasons": 4})
     {'models': [{'type': 'statquant', 'n_seasons': 4}]}
     """
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
     cfg = OmegaConf.create(raw)
     for key, value in values.items():
         try:
@@ -106,6 +73,7 @@ def apply_overrides(raw: dict[str, Any], overrides: Sequence[str]) -> dict[str, 
 
 
 def validation_message(source: str, exc: ValidationError) -> str:
+    """One line naming every invalid key, what is wrong and the value given."""
     problems = []
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"]) or "(top level)"
@@ -115,8 +83,8 @@ def validation_message(source: str, exc: ValidationError) -> str:
     return f"{source}: " + "; ".join(problems)
 
 
-def load_run_config(path: str | Path, overrides: Sequence[str] = ()) -> ForecastRunConfig:
-    """Read a YAML run config, apply overrides, validate; errors are one clear line."""
+def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
+    """A YAML file's top-level mapping; a missing file or bad YAML is one clear error."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"config file {path} does not exist")
@@ -126,11 +94,28 @@ def load_run_config(path: str | Path, overrides: Sequence[str] = ()) -> Forecast
         raise InputError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise InputError(f"{path}: a config must be a mapping of keys to values")
-    return parse_run_config(apply_overrides(raw, overrides), source=str(path))
+    return raw
 
 
-def parse_run_config(raw: dict[str, Any], *, source: str = "config") -> ForecastRunConfig:
+def load_run_config(path: str | Path, overrides: Sequence[str] = ()) -> Any:
+    """Read a YAML run config, apply overrides, validate with its task's model."""
+    raw = apply_overrides(read_yaml_mapping(path), overrides)
+    return parse_run_config(raw, source=str(path))
+
+
+def parse_run_config(raw: dict[str, Any], *, source: str = "config") -> Any:
+    """Validate ``raw`` with the ``config_class`` of the task its ``task:`` key names."""
+    from benchlab.tasks import default_task_name, get_spec, task_specs
+
+    name = raw.get("task") or default_task_name()
+    if not isinstance(name, str):
+        known = ", ".join(task_specs()) or "none"
+        raise InputError(f"{source}: 'task' must name a task (one of: {known}); got {name!r}")
     try:
-        return ForecastRunConfig.model_validate(raw)
+        config_class = get_spec(name).load_task().config_class
+    except InputError as exc:
+        raise InputError(f"{source}: {exc}") from None
+    try:
+        return config_class.model_validate({**raw, "task": name})
     except ValidationError as exc:
         raise InputError(validation_message(source, exc)) from None

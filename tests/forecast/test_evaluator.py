@@ -15,7 +15,8 @@ import polars as pl
 import pytest
 
 from benchlab.errors import InputError
-from benchlab.forecast.evaluator import ModelEvaluator, order_metrics, ranking_key
+from benchlab.evaluation.leaderboard import ranking_key
+from benchlab.forecast.evaluator import ModelEvaluator, order_metrics
 from benchlab.forecast.results import ExperimentResult, ModelingStrategy, SkuFailure
 from benchlab.forecast.schema import quantile_column
 

@@ -45,10 +45,10 @@ def neural_run(tiny_paths, tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_neural_models_beat_statquant_within_a_few_epochs(neural_run) -> None:
-    rmsse = {r.model_type: r.metrics["rmsse"] for r in neural_run.results}
+    rmsse = {r.model_type: r.metrics["rmsse"] for r in neural_run.details.results}
     assert rmsse["lightning_quantile"] < rmsse["statquant"]
     assert rmsse["lstm"] < rmsse["statquant"]
-    quantile = next(r for r in neural_run.results if r.model_type == "lightning_quantile")
+    quantile = next(r for r in neural_run.details.results if r.model_type == "lightning_quantile")
     assert 0.5 < quantile.metrics["coverage_80"] <= 1.0
 
 

@@ -1,4 +1,5 @@
-"""``DataConfig`` and ``TrainingConfig`` as seed 000's users know them."""
+"""``DataConfig`` and ``TrainingConfig`` as seed 000's users know them, and the forecast run
+config (``task: forecast``) that ``benchlab run`` reads."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from benchlab.config import RunConfig
+from benchlab.forecast.results import ModelingStrategy
 from benchlab.forecast.schema import SEED_ID_COLUMNS
 
 
@@ -104,3 +107,50 @@ class TrainingConfig(BaseModel):
 
     def get_model_config(self, label: str) -> ModelConfig:
         return self.models[label]
+
+
+class ReportConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    primary_metric: str = "rmsse"
+    fan_charts: int = Field(4, ge=0)
+
+
+class ForecastRunConfig(RunConfig):
+    """What ``benchlab run`` reads for ``task: forecast``: see ``configs/m5_quick.yaml``."""
+
+    task: Literal["forecast"] = "forecast"
+    name: str = "forecast"
+    n_workers: int | None = None
+    data: DataConfig
+    strategy: list[ModelingStrategy] = Field(
+        default_factory=lambda: [ModelingStrategy.COMBINED], min_length=1
+    )
+    models: list[dict[str, Any]] = Field(min_length=1)
+    report: ReportConfig = Field(default_factory=ReportConfig)
+
+    @field_validator("strategy", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("models")
+    @classmethod
+    def _typed(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for i, spec in enumerate(value):
+            if not isinstance(spec.get("type"), str):
+                raise ValueError(f"models.{i} needs a 'type' (see `benchlab models`)")
+        return value
+
+    def training_config(self) -> TrainingConfig:
+        """Models as a ``TrainingConfig``; a repeated label is numbered (``lightgbm_quantile2``)."""
+        config = TrainingConfig(random_state=self.seed)
+        for spec in self.models:
+            params = {k: v for k, v in spec.items() if k not in ("type", "name")}
+            label = spec.get("name") or spec["type"]
+            base, n = label, 1
+            while label in config.models:
+                n += 1
+                label = f"{base}{n}"
+            config.models[label] = ModelConfig(type=spec["type"], params=params)
+        return config

@@ -36,6 +36,7 @@ from benchlab.forecast.schema import (
 )
 
 __all__ = [
+    "HEADLINE_METRICS",
     "bias",
     "evaluate_forecasts",
     "interval_coverage",
@@ -51,6 +52,21 @@ __all__ = [
     "smape",
     "uses_revenue_weights",
 ]
+
+#: The forecast metrics people look for first, in the order every table shows them (the
+#: leaderboard, the console summary and the model card all take theirs from here).
+HEADLINE_METRICS: tuple[str, ...] = (
+    "rmsse",
+    "wrmsse",
+    "mase",
+    "mae",
+    "rmse",
+    "smape",
+    "bias",
+    "mean_pinball",
+    "spl",
+    "wspl",
+)
 
 WEIGHT = "weight"
 _ALPHA_TOL = 1e-9

@@ -8,6 +8,7 @@ from typing import Any
 
 import polars as pl
 
+from benchlab.evaluation.leaderboard import ExperimentRecord
 from benchlab.forecast.models.base import ForecastModel
 
 
@@ -53,3 +54,27 @@ class ExperimentResult:
     @property
     def label(self) -> str:
         return f"{self.model_type} [{self.strategy.value}]"
+
+    @property
+    def n_skus(self) -> int:
+        """SKU tuples with a forecast."""
+        columns = [c for c in self.id_columns if c in self.predictions.columns]
+        if not columns or self.predictions.is_empty():
+            return 0
+        return self.predictions.select(columns).n_unique()
+
+    def record(self) -> ExperimentRecord:
+        """This experiment as the engine's leaderboard and tracking see it."""
+        return ExperimentRecord(
+            model=self.model_type,
+            keys={"strategy": ModelingStrategy(self.strategy).value},
+            metrics=dict(self.metrics),
+            info={
+                "wall_seconds": float(self.wall_seconds),
+                "fit_seconds": float(self.fit_seconds),
+                "predict_seconds": float(self.predict_seconds),
+                "n_skus": self.n_skus,
+                "n_failed": len(self.failures),
+            },
+            params={"quantile_alphas": list(self.quantile_alphas), **self.hyperparameters},
+        )

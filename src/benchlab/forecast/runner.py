@@ -1,71 +1,66 @@
-"""``benchlab run``: every listed model under every listed strategy, into one run folder.
+"""The forecast task's run: every listed model under every listed strategy, into one run folder.
 
-Layout of a run folder (``<output_dir>/forecast/<dataset>/<run_id>/``)::
+Besides what the engine's runner writes (``config.yaml``, ``benchlab.log``, ``leaderboard.csv``,
+``metrics.json``, ``report.md``, ``manifest.json``), a forecast run folder holds::
 
-    config.yaml                     resolved config (after overrides)
-    benchlab.log                    what the run did, with timings
     dataset.json                    input shape, id/feature columns, frequency, periods, SKUs
     feature_mapping.json            the seed 000 feature mapping (when the data had one)
-    leaderboard.csv / metrics.json  every experiment's metrics and timings
-    report.md + figures/*.png       the Markdown report and its pictures
+    figures/*.png                   the report's pictures
     predictions_<model>_<strategy>.parquet
     <strategy>/<model>/             metrics.json, per_sku_metrics.parquet, failures.json, models/
-    manifest.json                   SHA-256 and size of every file, environment, git commit
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.table import Table
 
-from benchlab.config import ForecastRunConfig
-from benchlab.forecast.config import ModelConfig
+from benchlab.forecast.config import ForecastRunConfig, ModelConfig, TrainingConfig
 from benchlab.forecast.data.seed_files import FILE_ID_COLUMNS
 from benchlab.forecast.evaluator import ModelEvaluator
+from benchlab.forecast.metrics import HEADLINE_METRICS
 from benchlab.forecast.model_types import model_registry
 from benchlab.forecast.pipeline import BenchmarkPipeline
 from benchlab.forecast.results import ExperimentResult, ModelingStrategy
 from benchlab.forecast.schema import DATE, TARGET
-from benchlab.logs import get_logger, log_to_file
-from benchlab.parallel import stderr_console
-from benchlab.reports.markdown import format_value
-from benchlab.runs import RunFolder, jsonable, safe_name
-from benchlab.tracking import Tracker
+from benchlab.logs import get_logger
+from benchlab.runner import RunSummary, leaderboard_table, run_task
+from benchlab.runs import RunFolder, safe_name
+from benchlab.tasks import RunOutcome
 
-LOG_FILE = "benchlab.log"
-log = get_logger("run")
+if TYPE_CHECKING:
+    from benchlab.reports.markdown import Section
+
+log = get_logger("forecast")
+
+#: What the console summary shows after the primary metric.
+CONSOLE_METRICS = (
+    *(m for m in HEADLINE_METRICS if m in ("rmsse", "wrmsse", "mase", "smape", "mean_pinball")),
+    "coverage_80",
+    "rmsse_vs_oracle",
+)
+CONSOLE_INFO = ("fit_seconds", "n_failed")
 
 
 @dataclass
-class RunSummary:
-    run_dir: Path
+class PreparedForecast:
+    """Loaded, split and validated data and models: nothing has been written yet."""
+
+    pipeline: BenchmarkPipeline
+    training: TrainingConfig
+    described: str
+
+
+@dataclass
+class ForecastRun:
+    """The forecast task's own results of a run (``RunSummary.details``)."""
+
     results: list[ExperimentResult]
     evaluator: ModelEvaluator
-
-    def to_json(self) -> dict[str, Any]:
-        return jsonable(
-            {
-                "run_dir": str(self.run_dir),
-                "results": [
-                    {
-                        "model": r.model_type,
-                        "strategy": r.strategy.value,
-                        "metrics": r.metrics,
-                        "fit_seconds": r.fit_seconds,
-                        "predict_seconds": r.predict_seconds,
-                        "wall_seconds": r.wall_seconds,
-                        "n_failed": len(r.failures),
-                    }
-                    for r in self.results
-                ],
-            }
-        )
+    pipeline: BenchmarkPipeline
 
 
 def run_forecast(
@@ -77,9 +72,15 @@ def run_forecast(
 ) -> RunSummary:
     """Load → split → train each model under each strategy → evaluate → write the run folder.
 
-    ``extra`` writes more files into the run folder before its manifest (e.g. tuning results).
+    The same as ``benchlab run`` on a forecast config; ``summary.details`` is a
+    :class:`ForecastRun`. ``extra`` writes more files into the run folder before its manifest.
     """
-    console = console or stderr_console
+    return run_task(config, progress=progress, console=console, extra=extra)
+
+
+def prepare_forecast(config: ForecastRunConfig, console: Console) -> PreparedForecast:
+    """Load and split the data and build every model once, so bad input fails before any
+    file is written."""
     training = config.training_config()
     pipeline = BenchmarkPipeline(config.data, training)
     data = pipeline.load_and_prepare_data()
@@ -91,50 +92,65 @@ def run_forecast(
         f"{split.test_dates[-1]} ({split.horizon} periods)"
     )
     console.print(described, markup=False, highlight=False)
-    for label in training.models:  # validate every model before any training
-        spec = training.models[label]
+    for spec in training.models.values():
         pipeline.make_task(spec.type, hyperparameters=spec.params)
+    return PreparedForecast(pipeline, training, described)
 
+
+def run_experiments(
+    config: ForecastRunConfig,
+    prepared: PreparedForecast,
+    run: RunFolder,
+    *,
+    progress: bool,
+    console: Console,
+) -> RunOutcome:
+    """Every model under every strategy, each experiment written into ``run`` as it ends."""
+    pipeline, training = prepared.pipeline, prepared.training
+    log.info("%s", prepared.described)
     evaluator = ModelEvaluator(primary_metric=config.report.primary_metric)
     results: list[ExperimentResult] = []
-    run = RunFolder(
-        config.output_dir, task=config.task, dataset=config.data.dataset_name, name=config.name
+    for label in training.models:
+        for strategy in config.strategy:
+            console.print(f"→ {label} [{strategy.value}]", markup=False, highlight=False)
+            params = _tensorboard_params(run, training.models[label], label, strategy)
+            result = pipeline.run_experiment(
+                sku_tuples=None,
+                modeling_strategy=strategy,
+                model_type=label,
+                hyperparameters=params,
+                n_workers=config.n_workers,
+                progress=progress,
+            )
+            _point_log_dir_to_final_folder(run, result)
+            log.info(
+                "%s: %s %.4g, fit %.2f s, predict %.2f s, %d failed SKU(s)",
+                result.label,
+                evaluator.primary_metric,
+                result.metrics.get(evaluator.primary_metric, float("nan")),
+                result.fit_seconds,
+                result.predict_seconds,
+                len(result.failures),
+            )
+            _write_experiment(run, result)
+            evaluator.add(result)
+            results.append(result)
+    _write_data_files(run, pipeline)
+    return RunOutcome(
+        records=evaluator.records(),
+        leaderboard=evaluator.leaderboard(),
+        primary_metric=evaluator.primary_metric,
+        details=ForecastRun(results, evaluator, pipeline),
     )
-    with run, log_to_file(run.file(LOG_FILE)):
-        log.info("run %s: %s", run.run_id, described)
-        run.write_yaml("config.yaml", json.loads(config.model_dump_json()))
-        for label in training.models:
-            for strategy in config.strategy:
-                console.print(f"→ {label} [{strategy.value}]", markup=False, highlight=False)
-                params = _tensorboard_params(run, training.models[label], label, strategy)
-                result = pipeline.run_experiment(
-                    None,
-                    strategy,
-                    label,
-                    hyperparameters=params,
-                    n_workers=config.n_workers,
-                    progress=progress,
-                )
-                _point_log_dir_to_final_folder(run, result)
-                log.info(
-                    "%s [%s]: %s %.4g, fit %.2f s, predict %.2f s, %d failed SKU(s)",
-                    label,
-                    strategy.value,
-                    evaluator.primary_metric,
-                    result.metrics.get(evaluator.primary_metric, float("nan")),
-                    result.fit_seconds,
-                    result.predict_seconds,
-                    len(result.failures),
-                )
-                _write_experiment(run, result)
-                evaluator.add(result)
-                results.append(result)
-        _write_summary(run, config, pipeline, evaluator, results)
-        if extra is not None:
-            extra(run)
-    summary = RunSummary(run.final_path, results, evaluator)
-    track_run(config, summary)
-    return summary
+
+
+def print_forecast_summary(outcome: RunOutcome, console: Console) -> None:
+    """The leaderboard: rank, model, strategy, the primary and headline metrics, fit time."""
+    console.print(
+        leaderboard_table(
+            outcome.leaderboard, outcome.primary_metric, CONSOLE_METRICS, CONSOLE_INFO
+        )
+    )
 
 
 def _tensorboard_params(
@@ -161,36 +177,6 @@ def _point_log_dir_to_final_folder(run: RunFolder, result: ExperimentResult) -> 
         model.hyperparameters["log_dir"] = final
 
 
-def track_run(config: ForecastRunConfig, summary: RunSummary) -> str | None:
-    """Log a finished run to MLflow: the config, the run folder as artifacts, and one child
-    run per experiment with its metrics and timings. Returns the parent run id (None when
-    tracking is off or failed; the run folder is written already either way)."""
-    tracker = Tracker(config.tracking, output_dir=config.output_dir, experiment=config.name)
-    tags = {"benchlab.task": config.task, "benchlab.run_dir": str(summary.run_dir)}
-    params = json.loads(config.model_dump_json())
-    with tracker.run(summary.run_dir.name, params=params, tags=tags) as parent:
-        parent.log_artifacts(summary.run_dir)
-        for result in summary.results:
-            name = f"{result.model_type} [{result.strategy.value}]"
-            child_params = {
-                "model": result.model_type,
-                "strategy": result.strategy.value,
-                "quantile_alphas": list(result.quantile_alphas),
-                **result.hyperparameters,
-            }
-            with tracker.run(name, params=child_params, parent_run_id=parent.run_id) as child:
-                child.log_metrics(
-                    {
-                        **result.metrics,
-                        "fit_seconds": result.fit_seconds,
-                        "predict_seconds": result.predict_seconds,
-                        "wall_seconds": result.wall_seconds,
-                        "n_failed": float(len(result.failures)),
-                    }
-                )
-    return parent.run_id
-
-
 def _experiment_dir(result: ExperimentResult) -> str:
     return f"{result.strategy.value}/{safe_name(result.model_type)}"
 
@@ -203,14 +189,9 @@ def _write_experiment(run: RunFolder, result: ExperimentResult) -> None:
     run.write_json(
         f"{folder}/metrics.json",
         {
-            "model": result.model_type,
-            "strategy": result.strategy.value,
+            **result.record().to_json(),
             "hyperparameters": result.hyperparameters,
             "quantile_alphas": list(result.quantile_alphas),
-            "metrics": result.metrics,
-            "fit_seconds": result.fit_seconds,
-            "predict_seconds": result.predict_seconds,
-            "wall_seconds": result.wall_seconds,
             "n_workers": result.n_workers,
         },
     )
@@ -222,26 +203,33 @@ def _write_experiment(run: RunFolder, result: ExperimentResult) -> None:
         model.save(run.directory(f"{folder}/models/{safe_name(key)}"))
 
 
-def _write_summary(
-    run: RunFolder,
-    config: ForecastRunConfig,
-    pipeline: BenchmarkPipeline,
-    evaluator: ModelEvaluator,
-    results: list[ExperimentResult],
-) -> None:
-    from benchlab.reports.markdown import write_report
+def _write_data_files(run: RunFolder, pipeline: BenchmarkPipeline) -> None:
+    """``dataset.json`` (what a release needs to serve) and the seed 000 feature mapping."""
+    assert pipeline.data is not None
+    run.write_json("dataset.json", dataset_description(pipeline))
+    mapping = pipeline.data.metadata.get("mapping")
+    if mapping is not None:
+        run.write_json("feature_mapping.json", mapping)
+
+
+def forecast_report_sections(
+    config: ForecastRunConfig, outcome: RunOutcome, run: RunFolder
+) -> list[Section]:
+    """Draw the figures into ``run/figures`` and return the report's sections."""
+    from benchlab.reports.markdown import report_sections
     from benchlab.reports.plots import make_report_figures
 
-    data, split = pipeline.data, pipeline.split
+    details: ForecastRun = outcome.details
+    data, split = details.pipeline.data, details.pipeline.split
     assert data is not None and split is not None
-    leaderboard = evaluator.leaderboard()
-    leaderboard.write_csv(run.file("leaderboard.csv"))
-    run.write_json("metrics.json", RunSummary(run.final_path, results, evaluator).to_json())
     history = None
     if config.report.fan_charts:
         history = split.train.select(*data.id_columns, DATE, TARGET)
     figures = make_report_figures(
-        evaluator, run.directory("figures"), history=history, n_skus=config.report.fan_charts
+        details.evaluator,
+        run.directory("figures"),
+        history=history,
+        n_skus=config.report.fan_charts,
     )
     summary = {
         "source": data.source,
@@ -253,18 +241,9 @@ def _write_summary(
         "strategies": ", ".join(s.value for s in config.strategy),
         "seed": config.seed,
     }
-    run.write_json("dataset.json", dataset_description(pipeline))
-    mapping = data.metadata.get("mapping")
-    if mapping is not None:
-        run.write_json("feature_mapping.json", mapping)
-    rel = {title: Path(p.relative_to(run.path)) for title, p in figures.items()}
-    write_report(
-        run.file("report.md"),
-        title=f"benchlab forecast benchmark: {config.name}",
-        evaluator=evaluator,
-        data_summary=summary,
-        figures=rel,
-        run_config=json.loads(config.model_dump_json()),
+    links = {title: path.relative_to(run.path).as_posix() for title, path in figures.items()}
+    return report_sections(
+        details.evaluator, figures=links, data_summary=summary, run_config=config.to_raw()
     )
 
 
@@ -290,37 +269,3 @@ def dataset_description(pipeline: BenchmarkPipeline) -> dict[str, Any]:
         "n_skus": data.n_series,
         "sku_tuples": [list(t) for t in data.sku_tuples()],
     }
-
-
-CONSOLE_METRICS = (
-    "rmsse",
-    "wrmsse",
-    "mase",
-    "smape",
-    "mean_pinball",
-    "coverage_80",
-    "rmsse_vs_oracle",
-)
-
-
-def leaderboard_table(evaluator: ModelEvaluator) -> Table:
-    """The leaderboard as a Rich table: the primary metric first, then the usual headline ones."""
-    frame = evaluator.leaderboard()
-    primary = evaluator.primary_metric
-    metrics = [primary, *(m for m in CONSOLE_METRICS if m != primary)]
-    metrics = [m for m in metrics if m in frame.columns and frame[m].null_count() < frame.height]
-    shown = ["rank", "model", "strategy", *metrics, "fit_seconds", "n_failed"]
-    table = Table(title=f"Leaderboard (ranked by {primary})")
-    for column in shown:
-        left = column in ("model", "strategy")
-        table.add_column(column, justify="left" if left else "right", no_wrap=True)
-    for row in frame.select(shown).iter_rows():
-        table.add_row(*(format_value(v) for v in row))
-    return table
-
-
-def print_summary(summary: RunSummary, console: Console) -> None:
-    """The leaderboard and where the run went."""
-    console.print(leaderboard_table(summary.evaluator))
-    console.print(f"run folder: {summary.run_dir}", soft_wrap=True)
-    console.print(f"report: {summary.run_dir / 'report.md'}", soft_wrap=True)

@@ -20,8 +20,9 @@ from typing import Any
 
 import polars as pl
 
-from benchlab.config import ForecastRunConfig, parse_run_config, set_values
+from benchlab.config import parse_run_config, set_values
 from benchlab.errors import InputError
+from benchlab.forecast.config import ForecastRunConfig
 from benchlab.forecast.data.dataset import ForecastData
 from benchlab.forecast.data.splits import TemporalSplit, temporal_split
 from benchlab.forecast.features import FeatureSpec

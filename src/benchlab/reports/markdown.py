@@ -18,6 +18,7 @@ import datetime as dt
 import math
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
@@ -27,14 +28,23 @@ import polars as pl
 import yaml
 
 from benchlab.errors import InputError
-from benchlab.forecast.evaluator import coverage_level, ranking_direction
+from benchlab.evaluation.leaderboard import coverage_level, ranking_direction
 from benchlab.forecast.results import ModelingStrategy
 from benchlab.runs import atomic_path
 
 if TYPE_CHECKING:
     from benchlab.forecast.evaluator import ModelEvaluator
 
-__all__ = ["format_value", "markdown_table", "render_report", "write_report"]
+__all__ = [
+    "Section",
+    "format_value",
+    "leaderboard_section",
+    "markdown_table",
+    "render_report",
+    "render_sections",
+    "write_report",
+    "write_sections",
+]
 
 MISSING = "—"
 MAX_FAILURE_ROWS = 50
@@ -371,6 +381,56 @@ def _plain(value: Any) -> Any:
     return repr(value)
 
 
+def report_sections(
+    evaluator: ModelEvaluator,
+    *,
+    figures: Mapping[str, str],
+    data_summary: Mapping[str, Any],
+    run_config: Mapping[str, Any] | None = None,
+) -> list[Section]:
+    """The forecast report's sections; ``figures`` maps captions to report-relative image paths.
+
+    Figures whose caption contains "leaderboard" go under the leaderboard, the others in a
+    closing "Figures" section, in the given order.
+    """
+    board = evaluator.leaderboard()
+    primary = evaluator.primary_metric
+    best = board.row(0, named=True)
+    parts: list[list[str]] = []
+    if best["rank"] is not None:
+        parts.append(
+            [
+                f"**Best:** `{best['model']}` ({best['strategy']}) with {primary} = "
+                f"{format_value(best[primary])}, of {board.height} experiment(s).",
+            ]
+        )
+    if data_summary:
+        parts.append(_data_section(data_summary))
+    parts.append(_leaderboard_section(evaluator, board, figures))
+    parts += [
+        _strategy_section(evaluator),
+        _oracle_section(evaluator, board),
+        _quantile_section(board),
+        _failures_section(evaluator),
+    ]
+    others = {c: p for c, p in figures.items() if "leaderboard" not in c.lower()}
+    if others:
+        lines = ["## Figures", ""]
+        for caption, path in others.items():
+            lines += [f"### {caption}", "", _image(caption, path), ""]
+        parts.append(lines)
+    if run_config:
+        dumped = yaml.safe_dump(_plain(run_config), sort_keys=False, allow_unicode=True)
+        parts.append(["## Run configuration", "", "```yaml", dumped.rstrip(), "```"])
+    return [Section(None, _trimmed(lines)) for lines in parts if lines]
+
+
+def _trimmed(lines: list[str]) -> list[str]:
+    while lines and lines[-1] == "":
+        lines = lines[:-1]
+    return lines
+
+
 def render_report(
     evaluator: ModelEvaluator,
     *,
@@ -379,37 +439,11 @@ def render_report(
     data_summary: Mapping[str, Any],
     run_config: Mapping[str, Any] | None = None,
 ) -> str:
-    """The report as Markdown text; ``figures`` maps captions to report-relative image paths.
-
-    Figures whose caption contains "leaderboard" go under the leaderboard, the others in a
-    closing "Figures" section, in the given order.
-    """
-    board = evaluator.leaderboard()
-    primary = evaluator.primary_metric
-    best = board.row(0, named=True)
-    lines = [f"# {title}", ""]
-    if best["rank"] is not None:
-        lines += [
-            f"**Best:** `{best['model']}` ({best['strategy']}) with {primary} = "
-            f"{format_value(best[primary])}, of {board.height} experiment(s).",
-            "",
-        ]
-    if data_summary:
-        lines += _data_section(data_summary)
-    lines += _leaderboard_section(evaluator, board, figures)
-    lines += _strategy_section(evaluator)
-    lines += _oracle_section(evaluator, board)
-    lines += _quantile_section(board)
-    lines += _failures_section(evaluator)
-    others = {c: p for c, p in figures.items() if "leaderboard" not in c.lower()}
-    if others:
-        lines += ["## Figures", ""]
-        for caption, path in others.items():
-            lines += [f"### {caption}", "", _image(caption, path), ""]
-    if run_config:
-        dumped = yaml.safe_dump(_plain(run_config), sort_keys=False, allow_unicode=True)
-        lines += ["## Run configuration", "", "```yaml", dumped.rstrip(), "```", ""]
-    return "\n".join(lines).rstrip() + "\n"
+    """The forecast report as Markdown text (see :func:`report_sections`)."""
+    sections = report_sections(
+        evaluator, figures=figures, data_summary=data_summary, run_config=run_config
+    )
+    return render_sections(title, sections)
 
 
 def _relative_link(figure: Path, report_dir: Path) -> str:
@@ -445,3 +479,57 @@ def write_report(
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return path
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of a report: a ``## heading`` (``None``: no heading) and Markdown lines.
+
+    Image links inside ``lines`` are relative to the report's folder.
+    """
+
+    heading: str | None
+    lines: Sequence[str]
+
+    def render(self) -> list[str]:
+        head = [f"## {self.heading}", ""] if self.heading else []
+        return [*head, *self.lines, ""]
+
+
+def render_sections(title: str, sections: Sequence[Section]) -> str:
+    """A report as Markdown text: ``# title`` then every section in order.
+
+    >>> print(render_sections("Run", [Section("Notes", ["All good."])]), end="")
+    # Run
+    <BLANKLINE>
+    ## Notes
+    <BLANKLINE>
+    All good.
+    """
+    lines = [f"# {title}", ""]
+    for section in sections:
+        lines += section.render()
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_sections(path: Path, title: str, sections: Sequence[Section]) -> Path:
+    """Write the report built from ``sections`` to ``path`` atomically; return ``path``."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(render_sections(title, sections), encoding="utf-8")
+    return path
+
+
+def leaderboard_section(
+    board: pl.DataFrame, primary: str, lower_is_better: Mapping[str, bool] | None = None
+) -> Section:
+    """Any task's leaderboard table with a line saying how it is ranked."""
+    from benchlab.evaluation.leaderboard import ranking_direction
+
+    direction = ranking_direction(primary, lower_is_better)
+    if board.is_empty():
+        return Section("Leaderboard", ["No experiment finished."])
+    return Section(
+        "Leaderboard",
+        [f"Ranked by **{primary}** ({direction}); rank 1 is best.", "", markdown_table(board)],
+    )

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from benchlab.errors import InputError
-from benchlab.forecast.evaluator import coverage_level, ranking_direction, ranking_key
+from benchlab.evaluation.leaderboard import coverage_level, ranking_direction, ranking_key
 from benchlab.forecast.results import ExperimentResult
 from benchlab.forecast.schema import DATE, ORACLE_MEAN, TARGET, Y_PRED, Y_TRUE, quantile_column
 from benchlab.runs import atomic_path

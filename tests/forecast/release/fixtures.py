@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from benchlab.config import ForecastRunConfig
+from benchlab.forecast.config import ForecastRunConfig
 from benchlab.forecast.data.synthetic import SynthPaths
 from benchlab.forecast.runner import run_forecast
 

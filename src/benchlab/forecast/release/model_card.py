@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from benchlab.forecast.evaluator import coverage_level
+from benchlab.evaluation.leaderboard import coverage_level
 from benchlab.reports.markdown import format_value, table_cell
 
 _HEADLINE = ("rmsse", "wrmsse", "mase", "mae", "rmse", "smape", "bias", "mean_pinball", "wspl")
