@@ -1,6 +1,8 @@
 """Run folders: written in a temporary folder, given a manifest, then renamed into place.
 
-A reader never sees a half-written run: until the rename, the folder is ``.tmp-<run_id>``.
+A reader never sees a half-written run: until the rename, the folder is
+``.tmp-<run_id>@<host>@<pid>@<hex>``. The owner in its name lets the next run of the same
+dataset remove it when that process is gone (a run killed with SIGKILL cleans up nothing).
 
 >>> with RunFolder(Path("runs"), task="forecast", dataset="synthetic", name="quick") as run:
 ...     run.write_json("metrics.json", {"rmsse": 0.8})                   # doctest: +SKIP
@@ -16,10 +18,12 @@ import math
 import os
 import re
 import shutil
+import socket
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -30,6 +34,8 @@ import yaml
 from benchlab.provenance import environment
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.=-]+")
+TMP_PREFIX = ".tmp-"
+UNKNOWN_OWNER_GRACE_S = 3600.0  # a temporary folder without an owner in its name, left alone
 
 
 def safe_name(text: str) -> str:
@@ -66,6 +72,85 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
+def _owner_tag() -> str:
+    return f"{safe_name(socket.gethostname())}@{os.getpid()}"
+
+
+def _abandoned(folder: Path, host: str, now: float) -> bool:
+    """Whether ``folder`` (a ``.tmp-…`` sibling) belongs to a process of this host that is gone.
+
+    ``<stem>@<host>@<pid>@<hex>`` names its owner; a folder of another host is never touched (its
+    process cannot be checked from here); one without an owner is removed only when nothing
+    changed in it for ``UNKNOWN_OWNER_GRACE_S``.
+    """
+    parts = folder.name[len(TMP_PREFIX) :].rsplit("@", 3)
+    if len(parts) != 4 or not parts[2].isdigit():
+        try:
+            return now - folder.stat().st_mtime > UNKNOWN_OWNER_GRACE_S
+        except FileNotFoundError:
+            return False
+    owner_host, pid = parts[1], int(parts[2])
+    if owner_host != host or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, owned by another user
+        return False
+    return False
+
+
+def sweep_abandoned(parent: Path) -> list[Path]:
+    """Remove the temporary folders in ``parent`` whose owning process is gone; return them."""
+    if not parent.is_dir():
+        return []
+    host, now = safe_name(socket.gethostname()), time.time()
+    removed = []
+    for folder in parent.iterdir():
+        if folder.name.startswith(TMP_PREFIX) and folder.is_dir() and _abandoned(folder, host, now):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+@contextmanager
+def scratch_directory(parent: str | Path, stem: str) -> Iterator[Path]:
+    """A new folder ``<parent>/.tmp-<stem>@<host>@<pid>@<hex>``, removed when the block ends.
+
+    Its name records the process that owns it; abandoned siblings (their process is gone) are
+    swept first, so a process killed with SIGKILL leaves its folder only until the next one.
+    """
+    parent = Path(parent)
+    parent.mkdir(parents=True, exist_ok=True)
+    sweep_abandoned(parent)
+    path = parent / f"{TMP_PREFIX}{stem}@{_owner_tag()}@{uuid.uuid4().hex[:8]}"
+    path.mkdir()
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def atomic_directory(final: str | Path) -> Iterator[Path]:
+    """A temporary folder beside ``final`` to write into, renamed onto ``final`` when the block
+    ends without error and removed otherwise, so a reader never sees a half-written folder.
+
+    ``final`` must not exist: an existing one (even one that appeared meanwhile) raises
+    ``FileExistsError`` and is left as it was.
+
+    >>> with atomic_directory(Path(tempfile.mkdtemp()) / "run") as tmp:  # doctest: +SKIP
+    ...     (tmp / "a.json").write_text("{}")
+    """
+    final = Path(final)
+    with scratch_directory(final.parent, final.name) as tmp:
+        yield tmp
+        if final.exists():
+            raise FileExistsError(f"{final} already exists")
+        os.rename(tmp, final)
+
+
 def file_manifest(root: Path) -> dict[str, dict[str, Any]]:
     """SHA-256 and size of every file under ``root``, keyed by POSIX relative path."""
     files = sorted(p for p in root.rglob("*") if p.is_file())
@@ -87,7 +172,14 @@ def jsonable(value: Any) -> Any:
 
 
 class RunFolder:
-    """``<root>/<task>/<dataset>/<run_id>/`` written atomically, with ``manifest.json``."""
+    """``<root>/<task>/<dataset>/<run_id>/`` written atomically, with ``manifest.json``.
+
+    Inside the ``with`` block, ``path`` is the temporary folder being written (entering also
+    sweeps the abandoned temporary folders of the same dataset); ``final_path`` is where the
+    run appears when the block ends without error.
+    """
+
+    path: Path
 
     def __init__(self, root: Path, *, task: str, dataset: str, name: str) -> None:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -95,11 +187,11 @@ class RunFolder:
         self.task, self.dataset = task, dataset
         parent = Path(root) / safe_name(task) / safe_name(dataset)
         self.final_path = parent / self.run_id
-        self.path = parent / f".tmp-{self.run_id}"
         self.extra_manifest: dict[str, Any] = {}
+        self._stack = ExitStack()
 
     def __enter__(self) -> RunFolder:
-        self.path.mkdir(parents=True)
+        self.path = self._stack.enter_context(atomic_directory(self.final_path))
         return self
 
     def __exit__(
@@ -108,9 +200,15 @@ class RunFolder:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if exc_type is not None:
-            shutil.rmtree(self.path, ignore_errors=True)
-            return
+        if exc_type is None:
+            try:
+                self._write_manifest()
+            except BaseException as error:
+                self._stack.__exit__(type(error), error, error.__traceback__)
+                raise
+        self._stack.__exit__(exc_type, exc, tb)
+
+    def _write_manifest(self) -> None:
         manifest = {
             "run_id": self.run_id,
             "task": self.task,
@@ -121,7 +219,6 @@ class RunFolder:
             "files": file_manifest(self.path),
         }
         self.write_json("manifest.json", manifest)
-        os.replace(self.path, self.final_path)
 
     def file(self, relative: str) -> Path:
         target = self.path / relative

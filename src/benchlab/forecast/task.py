@@ -10,6 +10,7 @@ from benchlab.tasks import RunOutcome, Task
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from benchlab.forecast.release.adapter import ForecastReleaseAdapter
     from benchlab.reports.markdown import Section
     from benchlab.runs import RunFolder
 
@@ -61,9 +62,28 @@ class ForecastTask(Task):
 
         print_forecast_summary(outcome, console)
 
+    def models(self) -> list[dict[str, str]]:
+        from benchlab.forecast.model_types import model_registry
+
+        return [
+            {
+                "name": name,
+                "task": cls.info.task,
+                "input": cls.info.input_kind,
+                "quantiles": "yes" if cls.info.supports_quantiles else "no",
+                "description": cls.info.description,
+            }
+            for name, cls in model_registry.items()
+        ]
+
     def tune(
         self, config: ForecastRunConfig, *, n_trials: int | None, resume: bool, progress: bool
     ) -> Any:
         from benchlab.forecast.tuning import tune_forecast
 
         return tune_forecast(config, n_trials=n_trials, resume=resume, progress=progress)
+
+    def release_adapter(self) -> ForecastReleaseAdapter:
+        from benchlab.forecast.release.adapter import ForecastReleaseAdapter
+
+        return ForecastReleaseAdapter()

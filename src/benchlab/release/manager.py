@@ -1,11 +1,15 @@
 """``ComprehensiveReleaseManager``: immutable, versioned packages of one experiment of a run.
 
 A release ``<releases_dir>/<name>/<version>/`` holds the experiment's models (their libraries'
-own files), the run's resolved config, dataset description and feature mapping, the
-experiment's metrics and per-SKU metrics, the run's leaderboard, a generated ``MODEL_CARD.md``,
-the environment and ``manifest.json`` (SHA-256 and size of every file). It is written into a
-temporary folder and renamed into place, so a crash never leaves a partial release; an existing
-version is never overwritten; loading verifies every file first.
+own files), the run files and experiment files its task's adapter names (for forecasting: the
+resolved config, dataset description, feature mapping, metrics, per-SKU metrics and the run's
+leaderboard), a generated ``MODEL_CARD.md``, the environment, ``release.json`` and
+``manifest.json`` (SHA-256 and size of every file). It is written into a temporary folder and
+renamed into place, so a crash never leaves a partial release; an existing version is never
+overwritten; loading verifies every file first, then asks the task to rebuild the models.
+
+The engine knows no task: it reads the run's task from its ``manifest.json`` and reaches it
+through :func:`benchlab.release.adapter.adapter_for`.
 
 >>> manager = ComprehensiveReleaseManager("releases")                    # doctest: +SKIP
 >>> manager.create("runs/forecast/synthetic/<run_id>", "demand-eu", "1.0.0")  # doctest: +SKIP
@@ -18,7 +22,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,18 +29,15 @@ from typing import Any
 import polars as pl
 
 from benchlab.errors import InputError
-from benchlab.forecast.model_types import load_saved_model
-from benchlab.forecast.models.base import ForecastModel
-from benchlab.forecast.results import ModelingStrategy
 from benchlab.provenance import environment
+from benchlab.release.adapter import ReleaseAdapter, adapter_for
 from benchlab.release.refs import LATEST, ReleaseRef, check_name, check_version, highest
-from benchlab.runs import file_manifest, jsonable, safe_name, sha256_file
+from benchlab.runs import atomic_directory, file_manifest, jsonable, sha256_file
 
 RELEASES_ENV = "BENCHLAB_RELEASES"
 MANIFEST = "manifest.json"
 RELEASE_INFO = "release.json"
-_RUN_FILES = ("config.yaml", "dataset.json", "feature_mapping.json", "leaderboard.csv")
-_EXPERIMENT_FILES = ("metrics.json", "per_sku_metrics.parquet", "failures.json")
+MODEL_CARD = "MODEL_CARD.md"
 
 
 def default_releases_dir() -> Path:
@@ -71,6 +71,26 @@ def verify_manifest(folder: Path, *, what: str) -> dict[str, Any]:
     return manifest
 
 
+def run_task(run_dir: Path) -> str:
+    """The task of a run folder, from its ``manifest.json`` (written by ``RunFolder``)."""
+    path = run_dir / MANIFEST
+    if not path.is_file():
+        raise InputError(f"run {run_dir.name}: no {MANIFEST} (is this a benchlab run folder?)")
+    task = json.loads(path.read_text()).get("task")
+    if not isinstance(task, str) or not task:
+        raise InputError(f"run {run_dir.name}: its {MANIFEST} names no task")
+    return task
+
+
+def release_task(release_dir: Path) -> str:
+    """The task of a release folder, from its ``release.json``."""
+    task = json.loads((release_dir / RELEASE_INFO).read_text()).get("task")
+    if not isinstance(task, str) or not task:
+        where = f"{release_dir.parent.name}@{release_dir.name}"
+        raise InputError(f"release {where}: its {RELEASE_INFO} names no task")
+    return task
+
+
 @dataclass
 class ReleaseSummary:
     """One line of ``benchlab release list``."""
@@ -87,23 +107,25 @@ class ReleaseSummary:
 
 @dataclass
 class LoadedRelease:
-    """A verified release with its models rebuilt, ready to forecast."""
+    """A verified release with its models rebuilt by its task's adapter, ready to use."""
 
     path: Path
     info: dict[str, Any]
-    models: dict[str, ForecastModel]
+    models: dict[str, Any]
+    adapter: ReleaseAdapter
 
     @property
     def ref(self) -> ReleaseRef:
         return ReleaseRef(self.info["name"], self.info["version"])
 
     @property
-    def dataset(self) -> dict[str, Any]:
-        return self.info["dataset"]
+    def task(self) -> str:
+        return self.info["task"]
 
     @property
-    def strategy(self) -> ModelingStrategy:
-        return ModelingStrategy(self.info["strategy"])
+    def dataset(self) -> dict[str, Any]:
+        """The description of the training data the task recorded (``{}`` when none)."""
+        return self.info.get("dataset") or {}
 
 
 class ComprehensiveReleaseManager:
@@ -121,82 +143,46 @@ class ComprehensiveReleaseManager:
         *,
         notes: str = "",
         model: str | None = None,
-        strategy: str | None = None,
+        **selection: str | None,
     ) -> Path:
-        """Package one experiment of ``run_dir`` (default: its leaderboard's best) as a release."""
+        """Package one experiment of ``run_dir`` as a release: its leaderboard's best, or the
+        best with ``model`` and the task's other selection keys (forecast: ``strategy``)."""
         check_name(name)
         check_version(version)
         run_dir = Path(run_dir)
         if not run_dir.is_dir():
             raise InputError(f"run folder {run_dir} does not exist")
         run_manifest = verify_manifest(run_dir, what=f"run {run_dir.name}")
+        task = run_task(run_dir)
+        adapter = adapter_for(task)
         final = self.releases_dir / name / version
         if final.exists():
-            raise InputError(
-                f"release {name}@{version} already exists in {self.releases_dir}: releases are "
-                "immutable, choose a new version"
-            )
-        experiment, row = experiment_dir(run_dir, model, strategy)
-
-        tmp = final.parent / f".tmp-{version}-{uuid.uuid4().hex[:8]}"
-        tmp.mkdir(parents=True)
+            raise _exists(name, version, self.releases_dir)
+        chosen = {key: value for key, value in selection.items() if value is not None}
+        experiment, row = select_experiment(run_dir, adapter, model, chosen)
         try:
-            self._write(tmp, run_dir, experiment, row, run_manifest, name, version, notes)
-            if final.exists():  # another process released this version meanwhile
-                raise InputError(f"release {name}@{version} already exists")
-            os.rename(tmp, final)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+            with atomic_directory(final) as tmp:
+                info = {
+                    "name": name,
+                    "version": version,
+                    "task": task,
+                    "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    "notes": notes,
+                    "source_run": {
+                        "path": str(run_dir.resolve()),
+                        "run_id": run_manifest.get("run_id"),
+                    },
+                    "model": row["model"],
+                    **adapter.release_info(run_dir, experiment, row),
+                    "primary_metric": _primary_metric(run_dir, task),
+                    "metrics": _experiment_metrics(experiment),
+                    "rank": row.get("rank"),
+                    "git_commit": run_manifest.get("environment", {}).get("git_commit"),
+                }
+                _write(tmp, run_dir, experiment, adapter, info)
+        except FileExistsError:  # another process released this version meanwhile
+            raise _exists(name, version, self.releases_dir) from None
         return final
-
-    def _write(
-        self,
-        tmp: Path,
-        run_dir: Path,
-        experiment: Path,
-        row: dict[str, Any],
-        run_manifest: dict[str, Any],
-        name: str,
-        version: str,
-        notes: str,
-    ) -> None:
-        from benchlab.forecast.release.model_card import write_model_card
-
-        for file in _RUN_FILES:
-            if (run_dir / file).is_file():
-                shutil.copy2(run_dir / file, tmp / file)
-        for file in _EXPERIMENT_FILES:
-            if (experiment / file).is_file():
-                shutil.copy2(experiment / file, tmp / file)
-        shutil.copytree(experiment / "models", tmp / "models")
-        experiment_info = json.loads((experiment / "metrics.json").read_text())
-        dataset = json.loads((run_dir / "dataset.json").read_text())
-        info = {
-            "name": name,
-            "version": version,
-            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "notes": notes,
-            "source_run": {"path": str(run_dir.resolve()), "run_id": run_manifest.get("run_id")},
-            "model": row["model"],
-            "model_type": _model_type(tmp / "models"),
-            "strategy": row["strategy"],
-            "quantile_alphas": experiment_info.get("quantile_alphas", []),
-            "hyperparameters": experiment_info.get("hyperparameters", {}),
-            "primary_metric": _primary_metric(run_dir),
-            "metrics": experiment_info.get("metrics", {}),
-            "rank": row.get("rank"),
-            "dataset": dataset,
-            "git_commit": run_manifest.get("environment", {}).get("git_commit"),
-        }
-        (tmp / RELEASE_INFO).write_text(json.dumps(jsonable(info), indent=2, default=str))
-        (tmp / "environment.json").write_text(json.dumps(environment(), indent=2))
-        write_model_card(tmp / "MODEL_CARD.md", info, tmp)
-        manifest = {"name": name, "version": version, "files": file_manifest(tmp)}
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2))
-        for file in tmp.rglob("*"):
-            if file.is_file():
-                file.chmod(0o444)  # immutable by convention and by permission
 
     # --- read ---------------------------------------------------------------------------
     def versions(self, name: str) -> list[str]:
@@ -240,7 +226,7 @@ class ComprehensiveReleaseManager:
             for version in self.versions(release_name):
                 path = self.releases_dir / release_name / version
                 info = json.loads((path / RELEASE_INFO).read_text())
-                metric = info.get("primary_metric", "rmsse")
+                metric = info.get("primary_metric", "")
                 rows.append(
                     ReleaseSummary(
                         name=release_name,
@@ -256,61 +242,79 @@ class ComprehensiveReleaseManager:
         return rows
 
     def load(self, ref: str | ReleaseRef) -> LoadedRelease:
-        """Verify the release, then rebuild its models from their own file formats."""
+        """Verify the release, then have its task rebuild the models from their own files."""
         self.verify(ref)
         path = self.resolve(ref)
         info = json.loads((path / RELEASE_INFO).read_text())
-        models = {
-            folder.name: load_saved_model(folder)
-            for folder in sorted((path / "models").iterdir())
-            if folder.is_dir()
-        }
-        return LoadedRelease(path=path, info=info, models=models)
+        adapter = adapter_for(release_task(path))
+        models = adapter.load_models(path / "models")
+        return LoadedRelease(path=path, info=info, models=models, adapter=adapter)
 
 
-def experiment_dir(
-    run_dir: Path, model: str | None = None, strategy: str | None = None
+def select_experiment(
+    run_dir: Path,
+    adapter: ReleaseAdapter,
+    model: str | None = None,
+    selection: dict[str, str] | None = None,
 ) -> tuple[Path, dict[str, Any]]:
-    """The folder of one experiment of a run (default: the best) and its leaderboard row."""
-    row = _choose_experiment(run_dir, model, strategy)
-    experiment = run_dir / row["strategy"] / safe_name(row["model"])
+    """The folder of one experiment of a run and its leaderboard row: the best one, or the best
+    whose ``model`` and ``selection`` columns (the adapter's selection keys) match."""
+    wanted = {**({"model": model} if model is not None else {}), **(selection or {})}
+    adapter.check_selection(wanted)
+    board_path = run_dir / "leaderboard.csv"
+    if not board_path.is_file():
+        raise InputError(f"run {run_dir.name}: no leaderboard.csv (is this a benchlab run folder?)")
+    board = pl.read_csv(board_path)
+    keys = [k for k in adapter.selection_keys if k in board.columns]
+    rows = board
+    for key, value in wanted.items():
+        rows = rows.filter(pl.col(key).cast(pl.String) == str(value))
+    if rows.height == 0:
+        have = ", ".join("/".join(str(v) for v in r) for r in board.select(keys).iter_rows())
+        asked = " ".join(f"{key}={wanted.get(key)!r}" for key in keys)
+        raise InputError(f"run {run_dir.name}: no experiment with {asked} (has: {have})")
+    row = rows.row(0, named=True)  # the leaderboard is best first
+    experiment = adapter.experiment_path(run_dir, row)
     if not (experiment / "models").is_dir():
         raise InputError(f"run {run_dir.name}: no saved models in {experiment}")
     return experiment, row
 
 
-def _choose_experiment(run_dir: Path, model: str | None, strategy: str | None) -> dict[str, Any]:
-    board_path = run_dir / "leaderboard.csv"
-    if not board_path.is_file():
-        raise InputError(f"run {run_dir.name}: no leaderboard.csv (is this a benchlab run folder?)")
-    board = pl.read_csv(board_path)
-    rows = board
-    if model is not None:
-        rows = rows.filter(pl.col("model") == model)
-    if strategy is not None:
-        if strategy not in {s.value for s in ModelingStrategy}:
-            raise InputError(f"strategy must be combined or individual; got {strategy!r}")
-        rows = rows.filter(pl.col("strategy") == strategy)
-    if rows.height == 0:
-        have = ", ".join(f"{m}/{s}" for m, s in board.select("model", "strategy").iter_rows())
-        raise InputError(
-            f"run {run_dir.name}: no experiment with model={model!r} strategy={strategy!r} "
-            f"(has: {have})"
-        )
-    return rows.row(0, named=True)  # the leaderboard is best first
+def _write(
+    tmp: Path, run_dir: Path, experiment: Path, adapter: ReleaseAdapter, info: dict[str, Any]
+) -> None:
+    for source, files in ((run_dir, adapter.run_files), (experiment, adapter.experiment_files)):
+        for file in files:
+            if (source / file).is_file():
+                shutil.copy2(source / file, tmp / file)
+    shutil.copytree(experiment / "models", tmp / "models")
+    (tmp / RELEASE_INFO).write_text(json.dumps(jsonable(info), indent=2, default=str))
+    (tmp / "environment.json").write_text(json.dumps(environment(), indent=2))
+    (tmp / MODEL_CARD).write_text(adapter.model_card(info, tmp))
+    manifest = {"name": info["name"], "version": info["version"], "files": file_manifest(tmp)}
+    (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2))
+    for file in tmp.rglob("*"):
+        if file.is_file():
+            file.chmod(0o444)  # immutable by convention and by permission
 
 
-def _model_type(models: Path) -> str:
-    from benchlab.forecast.model_types import saved_model_type
-
-    first = next((p for p in sorted(models.iterdir()) if p.is_dir()), None)
-    if first is None:
-        raise InputError(f"{models}: no saved models")
-    return saved_model_type(first)
+def _exists(name: str, version: str, releases_dir: Path) -> InputError:
+    return InputError(
+        f"release {name}@{version} already exists in {releases_dir}: releases are "
+        "immutable, choose a new version"
+    )
 
 
-def _primary_metric(run_dir: Path) -> str:
-    import yaml
+def _experiment_metrics(experiment: Path) -> dict[str, Any]:
+    path = experiment / "metrics.json"
+    return json.loads(path.read_text()).get("metrics", {}) if path.is_file() else {}
 
-    config = yaml.safe_load((run_dir / "config.yaml").read_text()) or {}
-    return (config.get("report") or {}).get("primary_metric", "rmsse")
+
+def _primary_metric(run_dir: Path, task: str) -> str:
+    """The metric the run ranked by, as its task reads it from the run's config."""
+    from benchlab.config import parse_run_config, read_yaml_mapping
+    from benchlab.tasks import get_task
+
+    source = run_dir / "config.yaml"
+    config = parse_run_config(read_yaml_mapping(source), source=str(source))
+    return get_task(task).primary_metric_of(config)

@@ -10,8 +10,9 @@ from typer.testing import CliRunner
 
 from benchlab.cli import app
 from benchlab.errors import InputError
-from benchlab.forecast.release.exporting import export_target, sample_features
+from benchlab.forecast.release.exporting import sample_features
 from benchlab.release import ComprehensiveReleaseManager
+from benchlab.release.dispatch import export_target
 
 runner = CliRunner()
 

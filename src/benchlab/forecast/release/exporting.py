@@ -1,9 +1,9 @@
-"""``benchlab export``: every model of a run's experiment or of a release, as ONNX files.
+"""``benchlab export`` for forecasting: every saved model of an experiment or a release, as ONNX.
 
-The target is a run folder (its best experiment, or ``--model``/``--strategy``) or a release
-reference (verified first). Each saved model (``combined``, or one per SKU) is exported into its
-own sub-folder of the output; with ``validate`` the ONNX outputs are compared with the native
-boosters on sample feature rows, with ``benchmark`` both are timed on them.
+The engine (:func:`benchlab.release.dispatch.export_target`) finds the models folder of a run's
+experiment or of a verified release; here each saved model (``combined``, or one per SKU) is
+exported into its own sub-folder of the output; with ``validate`` the ONNX outputs are compared
+with the native models on sample feature rows, with ``benchmark`` both are timed on them.
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ from benchlab.forecast.release.onnx_export import (
     export_onnx,
     validate_onnx,
 )
-from benchlab.release.manager import ComprehensiveReleaseManager, experiment_dir, verify_manifest
-from benchlab.runs import safe_name
 
 SAMPLE_ROWS = 2000
 
@@ -43,27 +41,9 @@ class ExportReport:
     def parity_ok(self) -> bool:
         return all(r.ok for results in self.parity.values() for r in results)
 
-
-def resolve_target(
-    target: str,
-    *,
-    manager: ComprehensiveReleaseManager,
-    model: str | None = None,
-    strategy: str | None = None,
-) -> tuple[Path, str, Path | None]:
-    """(folder of saved models, a label, the dataset.json beside them) for a run or release."""
-    path = Path(target)
-    if path.is_dir():
-        verify_manifest(path, what=f"run {path.name}")
-        experiment, row = experiment_dir(path, model, strategy)
-        label = f"{path.name}-{safe_name(row['model'])}-{row['strategy']}"
-        return experiment / "models", label, path / "dataset.json"
-    if "@" not in target and "/" in target:
-        raise InputError(f"{target}: no such run folder")
-    manager.verify(target)
-    release = manager.resolve(target)
-    label = f"{release.parent.name}-{release.name}"
-    return release / "models", label, release / "dataset.json"
+    def lines(self) -> list[str]:
+        """What ``benchlab export`` prints."""
+        return report_lines(self)
 
 
 def sample_features(
@@ -93,26 +73,20 @@ def sample_features(
     return X, f"{SAMPLE_ROWS} random rows (the training data was not found)"
 
 
-def export_target(
-    target: str,
-    out_dir: Path | None = None,
+def export_models(
+    models_dir: Path,
+    out_dir: Path,
     *,
-    manager: ComprehensiveReleaseManager | None = None,
-    model: str | None = None,
-    strategy: str | None = None,
+    label: str,
+    dataset_file: Path | None = None,
     validate: bool = False,
     benchmark: bool = False,
     sample: Path | None = None,
     tolerance: float = 1e-4,
 ) -> ExportReport:
-    """Export every saved model of ``target`` to ONNX, optionally validated and timed."""
-    manager = manager or ComprehensiveReleaseManager()
-    models_root, label, dataset_file = resolve_target(
-        target, manager=manager, model=model, strategy=strategy
-    )
-    out_dir = Path(out_dir) if out_dir else Path("exports") / label
+    """Export every saved model under ``models_dir`` to ONNX, optionally validated and timed."""
     report = ExportReport(out_dir=out_dir, label=label)
-    folders = sorted(p for p in models_root.iterdir() if p.is_dir())
+    folders = sorted(p for p in models_dir.iterdir() if p.is_dir())
     X: np.ndarray | None = None
     for folder in folders:
         artifacts = export_onnx(folder, out_dir / folder.name)
@@ -138,7 +112,7 @@ def _n_features(onnx_path: Path) -> int:
 
 
 def report_lines(report: ExportReport) -> list[str]:
-    """What ``benchlab export`` prints."""
+    """What ``benchlab export`` prints about ``report``."""
     n_files = sum(len(a) for a in report.artifacts.values())
     lines = [f"{n_files} ONNX file(s) for {len(report.artifacts)} model(s) → {report.out_dir}"]
     if report.sample:

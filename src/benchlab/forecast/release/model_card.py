@@ -8,9 +8,8 @@ from typing import Any
 import polars as pl
 
 from benchlab.evaluation.leaderboard import coverage_level
+from benchlab.forecast.metrics import HEADLINE_METRICS
 from benchlab.reports.markdown import format_value, table_cell
-
-_HEADLINE = ("rmsse", "wrmsse", "mase", "mae", "rmse", "smape", "bias", "mean_pinball", "wspl")
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
@@ -72,7 +71,7 @@ def model_card(info: dict[str, Any], release_dir: Path) -> str:
         "",
         *_table(
             ["metric", "value", "oracle"],
-            [[m, metrics[m], metrics.get(f"oracle_{m}")] for m in _HEADLINE if m in metrics],
+            [[m, metrics[m], metrics.get(f"oracle_{m}")] for m in HEADLINE_METRICS if m in metrics],
         ),
     ]
     coverage = sorted(

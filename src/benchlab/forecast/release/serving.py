@@ -103,7 +103,7 @@ def forecast(release: LoadedRelease, frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _check_known_skus(release: LoadedRelease, frame: pl.DataFrame, ids: list[str]) -> None:
-    if release.strategy.value != "individual":
+    if release.info["strategy"] != "individual":
         return
     skus = frame.select(ids).unique(maintain_order=True).rows()
     unknown = [s for s in skus if sku_key(s) not in release.models]
@@ -117,7 +117,7 @@ def _check_known_skus(release: LoadedRelease, frame: pl.DataFrame, ids: list[str
 def _forecast_features(release: LoadedRelease, frame: pl.DataFrame, ids: list[str]) -> pl.DataFrame:
     alphas = tuple(release.info.get("quantile_alphas") or ())
     features = list(release.dataset["feature_columns"])
-    if release.strategy.value == "individual":
+    if release.info["strategy"] == "individual":
         groups = frame.partition_by(ids, as_dict=True, maintain_order=True)
         parts = [(release.models[sku_key(sku)], part) for sku, part in groups.items()]
     else:
