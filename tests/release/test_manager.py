@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -13,6 +14,7 @@ import pytest
 from benchlab.errors import InputError
 from benchlab.forecast.release.serving import forecast, read_input
 from benchlab.release import ComprehensiveReleaseManager
+from benchlab.runs import safe_name
 
 
 @pytest.fixture()
@@ -179,5 +181,23 @@ def test_killed_creation_leaves_no_release(manager, run_dir: Path, tmp_path: Pat
     assert manager.list_releases() == []
     with pytest.raises(InputError, match="no release named"):
         manager.load("demand-eu@latest")
+    assert partial[0].is_dir()  # SIGKILL removed nothing: the next release sweeps it
     manager.create(run_dir, "demand-eu", "1.0.0")
     assert manager.verify("demand-eu@1.0.0")["files"]
+    assert not list((manager.releases_dir / "demand-eu").glob(".tmp-*"))
+
+
+def test_a_release_being_written_by_a_live_process_is_left_alone(manager, run_dir: Path) -> None:
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        host = safe_name(socket.gethostname())
+        writing = manager.releases_dir / "demand-eu" / f".tmp-2.0.0@{host}@{alive.pid}@0123abcd"
+        writing.mkdir(parents=True)
+        manager.create(run_dir, "demand-eu", "1.0.0")
+        assert writing.is_dir()
+        assert manager.versions("demand-eu") == ["1.0.0"]
+    finally:
+        alive.kill()
+        alive.wait(timeout=30)
+    manager.create(run_dir, "demand-eu", "1.1.0")
+    assert not writing.exists()
