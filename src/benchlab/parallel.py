@@ -32,8 +32,23 @@ def available_cores() -> int:
         return max(os.cpu_count() or 1, 1)
 
 
+def resolve_n_jobs(n_jobs: int) -> int:
+    """Threads or processes to use, joblib style: a positive count as given, ``-1`` every
+    available core, ``-2`` all but one, and so on; at least 1.
+
+    >>> resolve_n_jobs(3)
+    3
+    """
+    if n_jobs > 0:
+        return int(n_jobs)
+    if n_jobs == 0:
+        return 1
+    return max(available_cores() + 1 + n_jobs, 1)
+
+
 def resolve_n_workers(n_workers: int | None) -> int:
-    """``None`` = auto: every core below 4 cores, else cores − 1 (seed 000's default).
+    """``None`` = auto: every core below 4 cores, else cores − 1 (seed 000's default);
+    otherwise as :func:`resolve_n_jobs`.
 
     >>> resolve_n_workers(3)
     3
@@ -41,10 +56,7 @@ def resolve_n_workers(n_workers: int | None) -> int:
     if n_workers is None:
         cores = available_cores()
         return cores if cores < 4 else cores - 1
-    if n_workers < 1:
-        cores = available_cores()
-        return max(cores + 1 + n_workers, 1) if n_workers < 0 else 1
-    return int(n_workers)
+    return resolve_n_jobs(n_workers)
 
 
 def make_progress(console: Console | None = None) -> Progress:

@@ -14,7 +14,7 @@ Example
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, Generic, TypeVar
 
 from benchlab.errors import InputError
@@ -71,5 +71,3 @@ class Registry(Generic[T]):
         self._ensure_discovered()
         return name in self._entries
 
-
-Factory = Callable[..., Any]

@@ -18,13 +18,8 @@ from benchlab.forecast.models._nets import monotone, pinball_loss
 from benchlab.forecast.models.base import ForecastModel
 from benchlab.forecast.models.lightning_mlp import LightningStandard
 from benchlab.forecast.models.lstm import LSTM
-from benchlab.forecast.models.neural import (
-    FeatureScaler,
-    TargetScaler,
-    torch_session,
-    uses_gpu,
-    validation_size,
-)
+from benchlab.forecast.models.neural import FeatureScaler, TargetScaler, validation_size
+from benchlab.neural import torch_session, uses_gpu
 
 from .conftest import SEASON, Panel
 

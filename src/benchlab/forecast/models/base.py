@@ -18,7 +18,6 @@ value names the parameter) and stored unchanged; all work happens in ``fit``, wh
 from __future__ import annotations
 
 import json
-import os
 from abc import ABC
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -70,17 +69,6 @@ def validate_alphas(alphas: Sequence[float] | None, *, model: str = "model") -> 
             f"got {list(values)}"
         )
     return values
-
-
-def resolve_n_jobs(n_jobs: int) -> int:
-    """Threads to use, joblib style: ``-1`` is every core, ``-2`` all but one; at least 1.
-
-    >>> resolve_n_jobs(3)
-    3
-    """
-    if n_jobs > 0:
-        return n_jobs
-    return max((os.cpu_count() or 1) + 1 + n_jobs, 1)
 
 
 def check_features(
@@ -160,6 +148,8 @@ class ForecastModel(ABC):
 
     info: ClassVar[ModelInfo]
     Params: ClassVar[type[_PydanticModel]] = NoParams
+    #: values of the ``objective`` hyperparameter that need a non-negative target
+    non_negative_objectives: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(
         self,
@@ -207,6 +197,16 @@ class ForecastModel(ABC):
             "n_jobs": self.n_jobs,
             **self.hyperparameters,
         }
+
+    def _check_target(self, y: np.ndarray) -> None:
+        """An objective that needs a non-negative target (Tweedie, Poisson) says so here
+        instead of deep in the library."""
+        objective = getattr(self.params_, "objective", None)
+        if objective in self.non_negative_objectives and (y < 0).any():
+            raise InputError(
+                f"{self.info.name}: objective={objective!r} needs a non-negative target; "
+                f"y has {int((y < 0).sum())} negative values"
+            )
 
     def _check_fitted(self, attribute: str) -> None:
         if not hasattr(self, attribute):
@@ -270,7 +270,8 @@ class ForecastModel(ABC):
         return model
 
     def _load_fitted(self, directory: Path) -> None:
-        """Restore fitted state from the library files ``save`` wrote (none by default)."""
+        """Restore fitted state from the library files ``save`` wrote (none by default);
+        a model with such files refuses to load without them (:func:`require_files`)."""
         return None
 
     @classmethod
@@ -281,3 +282,46 @@ class ForecastModel(ABC):
 def sort_quantiles(q: np.ndarray) -> np.ndarray:
     """Make quantile predictions monotone in alpha along the last axis (fixes crossing)."""
     return np.sort(q, axis=-1)
+
+
+def require_files(model: str, paths: Sequence[Path]) -> None:
+    """Refuse to load a model whose saved files are not all there, naming the missing ones.
+
+    >>> require_files("demo", [Path("no/such/demo.pt")])
+    Traceback (most recent call last):
+    ...
+    benchlab.errors.InputError: no/such: the saved 'demo' model lacks demo.pt
+    """
+    absent = [path for path in paths if not path.is_file()]
+    if absent:
+        names = ", ".join(path.name for path in absent)
+        raise InputError(f"{absent[0].parent}: the saved {model!r} model lacks {names}")
+
+
+class QuantileOutputs:
+    """``predict``/``predict_quantiles`` of a features model with one output per fitted alpha.
+
+    Mixed in before the model's base class (``class XQuantile(QuantileOutputs, _XModel)``);
+    the model implements ``_quantile_outputs(X)``: raw predictions ``(n, len(fit_alphas_))``,
+    one column per alpha of ``fit_alphas_`` (the requested ones plus 0.5). They are sorted
+    along alpha, so quantiles never cross, and the point forecast is the 0.5 column.
+    """
+
+    quantile_alphas: tuple[float, ...]
+    fit_alphas_: tuple[float, ...]
+
+    def _quantile_outputs(self, X: np.ndarray) -> np.ndarray:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _all_quantiles(self, X: np.ndarray) -> np.ndarray:
+        """Every fitted alpha's prediction, ``(n, len(fit_alphas_))``, sorted along alpha."""
+        return sort_quantiles(self._quantile_outputs(X))
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Point forecast: the median (alpha 0.5) column, after sorting across alphas."""
+        return self._all_quantiles(X)[:, self.fit_alphas_.index(0.5)]
+
+    def predict_quantiles(self, X: np.ndarray) -> np.ndarray:
+        """Quantiles ``(n, len(quantile_alphas))``, monotone in alpha."""
+        columns = [self.fit_alphas_.index(a) for a in self.quantile_alphas]
+        return self._all_quantiles(X)[:, columns]

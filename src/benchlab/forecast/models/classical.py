@@ -25,9 +25,9 @@ from benchlab.forecast.models.base import (
     ForecastModel,
     ModelInfo,
     check_series,
-    resolve_n_jobs,
     sort_quantiles,
 )
+from benchlab.parallel import resolve_n_jobs
 
 
 def interval_levels(alphas: tuple[float, ...]) -> list[int | float]:

@@ -20,15 +20,16 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from benchlab.errors import FitError, InputError
+from benchlab.errors import FitError
 from benchlab.forecast.model_types import model_registry
 from benchlab.forecast.models.base import (
     ForecastModel,
     ModelInfo,
+    QuantileOutputs,
     check_features,
-    resolve_n_jobs,
-    sort_quantiles,
+    require_files,
 )
+from benchlab.parallel import resolve_n_jobs
 
 
 class LightGBMParams(BaseModel):
@@ -114,9 +115,6 @@ class _LightGBMModel(ForecastModel):
         self.n_features_in_ = X.shape[1]
         return self
 
-    def _check_target(self, y: np.ndarray) -> None:
-        """Losses that need a non-negative target say so here instead of deep in LightGBM."""
-
     def _booster_predict(self, key: float | None, X: np.ndarray) -> np.ndarray:
         return np.asarray(
             self.boosters_[key].predict(X, num_threads=resolve_n_jobs(self.n_jobs)), np.float64
@@ -144,9 +142,9 @@ class _LightGBMModel(ForecastModel):
     def _load_fitted(self, directory: Path) -> None:
         lgb = _lgb()
         paths = {key: self._booster_path(directory, key) for key in self._objectives()}
-        if all(path.is_file() for path in paths.values()):
-            self.boosters_ = {key: lgb.Booster(model_file=path) for key, path in paths.items()}
-            self.n_features_in_ = next(iter(self.boosters_.values())).num_feature()
+        require_files(self.info.name, list(paths.values()))
+        self.boosters_ = {key: lgb.Booster(model_file=path) for key, path in paths.items()}
+        self.n_features_in_ = next(iter(self.boosters_.values())).num_feature()
 
 
 @model_registry.register
@@ -160,6 +158,7 @@ class LightGBMStandard(_LightGBMModel):
         description="LightGBM regressor (l2, l1, Tweedie or Poisson)",
     )
     Params = LightGBMStandardParams
+    non_negative_objectives = frozenset({"tweedie", "poisson"})
 
     def _objectives(self) -> dict[float | None, dict[str, Any]]:
         objective: dict[str, Any] = {"objective": self.params_.objective}
@@ -167,20 +166,13 @@ class LightGBMStandard(_LightGBMModel):
             objective["tweedie_variance_power"] = self.params_.tweedie_variance_power
         return {None: objective}
 
-    def _check_target(self, y: np.ndarray) -> None:
-        if self.params_.objective in ("tweedie", "poisson") and (y < 0).any():
-            raise InputError(
-                f"{self.info.name}: objective={self.params_.objective!r} needs a non-negative "
-                f"target; y has {int((y < 0).sum())} negative values"
-            )
-
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Point forecast, one value per row of ``X``."""
         return self._booster_predict(None, self._check_X(X))
 
 
 @model_registry.register
-class LightGBMQuantile(_LightGBMModel):
+class LightGBMQuantile(QuantileOutputs, _LightGBMModel):
     """One pinball-loss booster per alpha (and the median), all on one shared Dataset."""
 
     info = ModelInfo(
@@ -193,17 +185,6 @@ class LightGBMQuantile(_LightGBMModel):
     def _objectives(self) -> dict[float | None, dict[str, Any]]:
         return {a: {"objective": "quantile", "alpha": a} for a in self.fit_alphas_}
 
-    def _all_quantiles(self, X: np.ndarray) -> np.ndarray:
-        """Every fitted alpha's prediction, ``(n, len(fit_alphas_))``, sorted along alpha."""
+    def _quantile_outputs(self, X: np.ndarray) -> np.ndarray:
         X = self._check_X(X)
-        raw = np.column_stack([self._booster_predict(a, X) for a in self.fit_alphas_])
-        return sort_quantiles(raw)
-
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        """Point forecast: the median (alpha 0.5) booster, after sorting across alphas."""
-        return self._all_quantiles(X)[:, self.fit_alphas_.index(0.5)]
-
-    def predict_quantiles(self, X: np.ndarray) -> np.ndarray:
-        """Quantiles ``(n, len(quantile_alphas))``, monotone in alpha."""
-        columns = [self.fit_alphas_.index(a) for a in self.quantile_alphas]
-        return self._all_quantiles(X)[:, columns]
+        return np.column_stack([self._booster_predict(a, X) for a in self.fit_alphas_])

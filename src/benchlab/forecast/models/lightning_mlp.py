@@ -20,7 +20,7 @@ import numpy as np
 from pydantic import Field, PositiveInt
 
 from benchlab.forecast.model_types import model_registry
-from benchlab.forecast.models.base import ModelInfo, check_features, sort_quantiles
+from benchlab.forecast.models.base import ModelInfo, QuantileOutputs, check_features
 from benchlab.forecast.models.neural import (
     FeatureScaler,
     NeuralModel,
@@ -108,7 +108,7 @@ class LightningStandard(_LightningMLP):
 
 
 @model_registry.register
-class LightningQuantile(_LightningMLP):
+class LightningQuantile(QuantileOutputs, _LightningMLP):
     """An MLP with one monotone pinball-loss output per alpha (and the median)."""
 
     info = ModelInfo(
@@ -122,15 +122,5 @@ class LightningQuantile(_LightningMLP):
     def _alphas(self) -> tuple[float, ...]:
         return self.fit_alphas_
 
-    def _all_quantiles(self, X: np.ndarray) -> np.ndarray:
-        """Every fitted alpha's prediction, ``(n, len(fit_alphas_))``, sorted along alpha."""
-        return sort_quantiles(self._outputs(X))
-
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        """Point forecast: the median (alpha 0.5) output."""
-        return self._all_quantiles(X)[:, self.fit_alphas_.index(0.5)]
-
-    def predict_quantiles(self, X: np.ndarray) -> np.ndarray:
-        """Quantiles ``(n, len(quantile_alphas))``, monotone in alpha."""
-        columns = [self.fit_alphas_.index(a) for a in self.quantile_alphas]
-        return self._all_quantiles(X)[:, columns]
+    def _quantile_outputs(self, X: np.ndarray) -> np.ndarray:
+        return self._outputs(X)

@@ -1,29 +1,20 @@
-"""What the neural models share: hyperparameters, scalers, training with Lightning, persistence.
+"""What the forecast neural models share: hyperparameters, scalers, training, persistence.
 
 Importing this module is cheap: torch and Lightning are imported on first fit or load (the
 networks live in :mod:`benchlab.forecast.models._nets`), so registry discovery stays fast.
 
-Training (:func:`train_network`) seeds every generator (``lightning.seed_everything``), runs
-deterministically, holds out a temporal validation set for early stopping, restores the best
-epoch's weights from its checkpoint and leaves the process as it found it: torch's thread
-count, deterministic mode, global random states and Lightning's log level are put back. With
-``log_dir`` set, TensorBoard logs and the checkpoint stay under ``log_dir/<model>/<version>/``;
-otherwise the checkpoint goes to a temporary folder that is removed.
+Training goes through the engine's Lightning harness (:mod:`benchlab.neural`): inside a
+``torch_session`` every generator is seeded and the process is left as it was found; the
+network trains deterministically with a temporal validation set for early stopping, and the
+best epoch's weights are restored from its checkpoint. With ``log_dir`` set, TensorBoard logs
+and the checkpoint stay under ``log_dir/<model>/<version>/``; otherwise nothing is kept.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import math
-import os
-import random
-import tempfile
-import time
-import uuid
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -31,14 +22,14 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from benchlab.errors import FitError, InputError
-from benchlab.forecast.models.base import ForecastModel, resolve_n_jobs
+from benchlab.errors import InputError
+from benchlab.forecast.models.base import ForecastModel, require_files
+from benchlab.neural import TrainerSettings, fit_module, torch_session, uses_gpu
 
 if TYPE_CHECKING:
     import torch
     from torch.utils.data import Dataset
 
-_LIGHTNING_LOGGERS = ("lightning", "lightning.pytorch", "lightning.fabric", "lightning_utilities")
 _PREDICT_BATCH = 8192
 
 
@@ -153,78 +144,6 @@ def validation_size(n_rows: int, fraction: float) -> int:
     return min(max(math.ceil(n_rows * fraction - 1e-9), 1), n_rows - 1)
 
 
-# --- devices and process state -------------------------------------------------------------------
-def uses_gpu(accelerator: str) -> bool:
-    """Whether Lightning will train on a GPU (CUDA or Apple MPS) for this ``accelerator``."""
-    if accelerator == "cpu":
-        return False
-    if accelerator in ("cuda", "mps"):
-        return True
-    import torch
-
-    mps = getattr(torch.backends, "mps", None)
-    return torch.cuda.is_available() or bool(mps and mps.is_available())
-
-
-@contextmanager
-def torch_session(n_jobs: int, seed: int | None = None) -> Iterator[None]:
-    """Run torch with ``n_jobs`` threads, Lightning quiet and (with ``seed``) every generator
-    seeded; afterwards restore threads, deterministic mode, random states and log levels."""
-    import torch
-
-    if seed is not None:
-        import lightning  # importing it sets its log level, which _quiet_lightning lowers
-
-    with _kept_process_state(), _quiet_lightning():
-        torch.set_num_threads(resolve_n_jobs(n_jobs))
-        if seed is not None:
-            lightning.seed_everything(seed, workers=True, verbose=False)
-        yield
-
-
-@contextmanager
-def _kept_process_state() -> Iterator[None]:
-    """Restore what training changes process-wide: threads, deterministic mode, random states
-    and the seed variables Lightning exports."""
-    import torch
-
-    threads = torch.get_num_threads()
-    deterministic = torch.are_deterministic_algorithms_enabled()
-    warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
-    states = (random.getstate(), np.random.get_state(), torch.random.get_rng_state())
-    env = {key: os.environ.get(key) for key in ("PL_GLOBAL_SEED", "PL_SEED_WORKERS")}
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-        torch.use_deterministic_algorithms(deterministic, warn_only=warn_only)
-        random.setstate(states[0])
-        np.random.set_state(states[1])
-        torch.random.set_rng_state(states[2])
-        for key, value in env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-@contextmanager
-def _quiet_lightning() -> Iterator[None]:
-    """No "GPU available" banners or tips (info logs) and no Lightning advice warnings."""
-    loggers = [logging.getLogger(name) for name in _LIGHTNING_LOGGERS]
-    levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.WARNING)
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", module=r"lightning(\.|$)")
-            warnings.filterwarnings("ignore", message=r".*(num_workers|log_every_n_steps).*")
-            yield
-    finally:
-        for lg, level in zip(loggers, levels, strict=True):
-            lg.setLevel(level)
-
-
 # --- training ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TrainingOutcome:
@@ -246,34 +165,33 @@ def train_network(
     seed: int,
     name: str,
 ) -> TrainingOutcome:
-    """Fit ``net`` with Lightning (MSE, or pinball loss over ``alphas``) and early stopping on
-    ``val``; the best epoch's weights are restored from its checkpoint."""
+    """Fit ``net`` with the engine's Lightning harness (MSE, or pinball loss over ``alphas``)
+    and early stopping on ``val``; the best epoch's weights are restored."""
     from benchlab.forecast.models import _nets
 
     module = _nets.Regressor(
         net, alphas=alphas, learning_rate=params.learning_rate, weight_decay=params.weight_decay
     )
-    loaders = {
-        "train_dataloaders": _loader(train, params, shuffle=True, seed=seed),
-        "val_dataloaders": (
-            None if val is None else _loader(val, params, shuffle=False, seed=seed)
-        ),
-    }
-    with tempfile.TemporaryDirectory(prefix="benchlab-neural-") as scratch:
-        trainer, checkpoint, logged = _make_trainer(
-            params,
-            name,
-            scratch,
-            has_val=val is not None,
-            n_batches=len(loaders["train_dataloaders"]),
-        )
-        try:
-            trainer.fit(module, **loaders)
-        except (RuntimeError, ValueError) as exc:
-            raise FitError(f"{name}: training failed: {exc}") from exc
-        best_epoch = _restore_best(module, checkpoint)
-        epochs = int(trainer.current_epoch)
-    return TrainingOutcome(module.net.to("cpu").eval(), epochs, best_epoch, logged)
+    settings = TrainerSettings(
+        max_epochs=params.max_epochs,
+        accelerator=params.accelerator,
+        devices=params.devices,
+        monitor="val_loss",
+        mode="min",
+        patience=params.patience,
+        log_dir=params.log_dir,
+        name=name,
+        hparams=params.model_dump(),
+    )
+    outcome = fit_module(
+        module,
+        settings,
+        train_dataloaders=_loader(train, params, shuffle=True, seed=seed),
+        val_dataloaders=None if val is None else _loader(val, params, shuffle=False, seed=seed),
+    )
+    return TrainingOutcome(
+        module.net.to("cpu").eval(), outcome.epochs_trained, outcome.best_epoch, outcome.log_dir
+    )
 
 
 def _loader(data: Dataset, params: NeuralParams, *, shuffle: bool, seed: int) -> Any:
@@ -286,74 +204,6 @@ def _loader(data: Dataset, params: NeuralParams, *, shuffle: bool, seed: int) ->
         workers=params.dataloader_workers,
         seed=seed,
     )
-
-
-def _make_trainer(
-    params: NeuralParams, name: str, scratch: str, *, has_val: bool, n_batches: int
-) -> tuple[Any, Any, Path | None]:
-    """A quiet, deterministic Trainer; with validation, early stopping and a best checkpoint."""
-    import lightning
-    from lightning.fabric.utilities.exceptions import MisconfigurationException
-    from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
-
-    logger, folder = _tensorboard(params, name)
-    callbacks: list[Any] = []
-    checkpoint = None
-    if has_val:
-        checkpoint = ModelCheckpoint(
-            dirpath=(folder or Path(scratch)) / "checkpoints",
-            filename="best",
-            monitor="val_loss",
-            mode="min",
-            save_top_k=1,
-            save_weights_only=True,
-            enable_version_counter=False,
-        )
-        callbacks = [EarlyStopping("val_loss", patience=params.patience, mode="min"), checkpoint]
-    try:
-        trainer = lightning.Trainer(
-            accelerator=params.accelerator,
-            devices=params.devices,
-            max_epochs=params.max_epochs,
-            deterministic=True,
-            logger=logger or False,
-            callbacks=callbacks,
-            enable_checkpointing=has_val,
-            enable_progress_bar=False,
-            enable_model_summary=False,
-            num_sanity_val_steps=0,
-            log_every_n_steps=max(1, min(50, n_batches)),
-            default_root_dir=scratch,
-        )
-    except MisconfigurationException as exc:
-        raise InputError(
-            f"{name}: accelerator={params.accelerator!r}, devices={params.devices!r}: {exc}"
-        ) from exc
-    return trainer, checkpoint, folder
-
-
-def _tensorboard(params: NeuralParams, name: str) -> tuple[Any, Path | None]:
-    """A TensorBoard logger writing to ``log_dir/<name>/<unique version>/``, and that folder;
-    ``(None, None)`` without ``log_dir``. Versions are unique so parallel fits never collide."""
-    if params.log_dir is None:
-        return None, None
-    from lightning.pytorch.loggers import TensorBoardLogger
-
-    version = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-    logger = TensorBoardLogger(params.log_dir, name=name, version=version, default_hp_metric=False)
-    logger.log_hyperparams(params.model_dump())
-    return logger, Path(logger.log_dir)
-
-
-def _restore_best(module: Any, checkpoint: Any) -> int | None:
-    """Load the best epoch's weights (read with ``weights_only=True``); its epoch, or None."""
-    if checkpoint is None or not checkpoint.best_model_path:
-        return None
-    import torch
-
-    state = torch.load(checkpoint.best_model_path, map_location="cpu", weights_only=True)
-    module.load_state_dict(state["state_dict"])
-    return int(state["epoch"])
 
 
 def run_network(net: torch.nn.Module, x: np.ndarray, *, n_jobs: int) -> np.ndarray:
@@ -433,8 +283,7 @@ class NeuralModel(ForecastModel):
         import torch
 
         weights, scaling = self._weights_path(directory), self._scaling_path(directory)
-        if not (weights.is_file() and scaling.is_file()):
-            return
+        require_files(self.info.name, [weights, scaling])
         self._restore_scaling(json.loads(scaling.read_text()))
         net = self._build_net()
         try:

@@ -19,15 +19,16 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from benchlab.errors import FitError, InputError
+from benchlab.errors import FitError
 from benchlab.forecast.model_types import model_registry
 from benchlab.forecast.models.base import (
     ForecastModel,
     ModelInfo,
+    QuantileOutputs,
     check_features,
-    resolve_n_jobs,
-    sort_quantiles,
+    require_files,
 )
+from benchlab.parallel import resolve_n_jobs
 
 if TYPE_CHECKING:
     import xgboost as xgb
@@ -107,9 +108,6 @@ class _XGBoostModel(ForecastModel):
         self.n_features_in_ = X.shape[1]
         return self
 
-    def _check_target(self, y: np.ndarray) -> None:
-        """Losses that need a non-negative target say so here instead of deep in XGBoost."""
-
     def _raw_predict(self, X: np.ndarray) -> np.ndarray:
         self._check_fitted("booster_")
         X, _ = check_features(X, model=self.info.name, n_features=self.n_features_in_)
@@ -125,9 +123,9 @@ class _XGBoostModel(ForecastModel):
 
     def _load_fitted(self, directory: Path) -> None:
         path = Path(directory) / f"{self.info.name}.ubj"
-        if path.is_file():
-            self.booster_: xgb.Booster = _xgb().Booster(model_file=path)
-            self.n_features_in_ = self.booster_.num_features()
+        require_files(self.info.name, [path])
+        self.booster_: xgb.Booster = _xgb().Booster(model_file=path)
+        self.n_features_in_ = self.booster_.num_features()
 
 
 @model_registry.register
@@ -141,6 +139,7 @@ class XGBoostStandard(_XGBoostModel):
         description="XGBoost regressor (squared error, Tweedie or Poisson)",
     )
     Params = XGBoostStandardParams
+    non_negative_objectives = frozenset({"reg:tweedie", "count:poisson"})
 
     def _objective(self) -> dict[str, Any]:
         objective = {"objective": self.params_.objective}
@@ -148,20 +147,13 @@ class XGBoostStandard(_XGBoostModel):
             objective["tweedie_variance_power"] = self.params_.tweedie_variance_power
         return objective
 
-    def _check_target(self, y: np.ndarray) -> None:
-        if self.params_.objective != "reg:squarederror" and (y < 0).any():
-            raise InputError(
-                f"{self.info.name}: objective={self.params_.objective!r} needs a non-negative "
-                f"target; y has {int((y < 0).sum())} negative values"
-            )
-
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Point forecast, one value per row of ``X``."""
         return self._raw_predict(X)
 
 
 @model_registry.register
-class XGBoostQuantile(_XGBoostModel):
+class XGBoostQuantile(QuantileOutputs, _XGBoostModel):
     """One booster fitting every quantile (and the median) with the pinball loss."""
 
     info = ModelInfo(
@@ -174,16 +166,6 @@ class XGBoostQuantile(_XGBoostModel):
     def _objective(self) -> dict[str, Any]:
         return {"objective": "reg:quantileerror", "quantile_alpha": np.array(self.fit_alphas_)}
 
-    def _all_quantiles(self, X: np.ndarray) -> np.ndarray:
-        """Every fitted alpha's prediction, ``(n, len(fit_alphas_))``, sorted along alpha."""
+    def _quantile_outputs(self, X: np.ndarray) -> np.ndarray:
         raw = self._raw_predict(X)
-        return sort_quantiles(raw.reshape(raw.shape[0], len(self.fit_alphas_)))
-
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        """Point forecast: the median (alpha 0.5) column."""
-        return self._all_quantiles(X)[:, self.fit_alphas_.index(0.5)]
-
-    def predict_quantiles(self, X: np.ndarray) -> np.ndarray:
-        """Quantiles ``(n, len(quantile_alphas))``, monotone in alpha."""
-        columns = [self.fit_alphas_.index(a) for a in self.quantile_alphas]
-        return self._all_quantiles(X)[:, columns]
+        return raw.reshape(raw.shape[0], len(self.fit_alphas_))
