@@ -203,6 +203,9 @@ class Tracker:
             artifact_location = (root / safe_name(self.experiment)).as_uri()
         else:
             _probe(self.uri)
+        from benchlab.extras import require
+
+        require("mlflow", "tracking", what="tracking (MLflow)")
         from mlflow import MlflowClient
         from mlflow.exceptions import MlflowException
 

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from benchlab.forecast.config import ForecastRunConfig
-from benchlab.tasks import RunOutcome, Task
+from benchlab.extras import require_installed
+
+# What `pip install 'benchlab[forecast]'` brings: checked before anything of the task is imported.
+LIBRARIES = ("xgboost", "lightgbm", "statsforecast", "sklearn", "scipy", "pandas", "lightning")
+require_installed(LIBRARIES, "forecast", what="the forecast task")
+
+from benchlab.forecast.config import ForecastRunConfig  # noqa: E402
+from benchlab.tasks import RunOutcome, Task  # noqa: E402
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -19,7 +19,7 @@ from benchlab.forecast.models.base import ForecastModel
 from benchlab.forecast.models.lightning_mlp import LightningStandard
 from benchlab.forecast.models.lstm import LSTM
 from benchlab.forecast.models.neural import FeatureScaler, TargetScaler, validation_size
-from benchlab.neural import torch_session, uses_gpu
+from benchlab.neural import uses_gpu
 
 from .conftest import SEASON, Panel
 
@@ -101,13 +101,6 @@ def test_training_leaves_threads_randomness_and_log_levels_as_they_were(panel: P
     assert torch.get_num_threads() == threads
     assert logging.getLogger("lightning.pytorch").level == level
     assert not torch.are_deterministic_algorithms_enabled()
-
-
-def test_n_jobs_sets_torch_threads_inside_the_session() -> None:
-    before = torch.get_num_threads()
-    with torch_session(2):
-        assert torch.get_num_threads() == 2
-    assert torch.get_num_threads() == before
 
 
 @pytest.mark.parametrize(
