@@ -238,6 +238,10 @@ class Task:
         """What releases need from this task (save/load/predict); ``None``: no releases."""
         return None
 
+    def models(self) -> list[dict[str, str]]:
+        """Rows of ``benchlab models``: one per registered model, column name → text."""
+        return []
+
 
 @dataclass
 class RunOutcome:

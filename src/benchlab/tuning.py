@@ -1,6 +1,16 @@
-"""Hyperparameter search with Optuna, declared the same way for every task.
+"""Hyperparameter search with Optuna, the same study lifecycle for every task.
 
-The search space maps dotted config paths to distributions (seed 002's form)::
+A task brings an objective (``optuna.Trial`` → value) and, for ``benchlab tune``, a refit of
+the best config; the engine does the rest (:func:`run_study`): check the first values before
+any trial, open or resume the study (refusing an existing one without ``resume``), run the
+trials with each one logged to MLflow as a child run of the study's run, then build the best
+config (the best values set into the raw config, ``mode: train``). :func:`write_study_files`
+writes the search into the refit's run folder: ``tuning/best_config.yaml``, ``trials.csv``,
+``study.json`` and Optuna's plots as HTML.
+
+The metric defaults to the task's primary metric and the direction to its
+``greater_is_better``. The search space maps dotted config paths to distributions (seed 002's
+form)::
 
     tuning:
       n_trials: 50
@@ -17,14 +27,27 @@ The search space maps dotted config paths to distributions (seed 002's form)::
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from benchlab.errors import InputError
 
+if TYPE_CHECKING:
+    import polars as pl
+    from rich.console import Console
+
+    from benchlab.runs import RunFolder
+
 DEFAULT_STORAGE = "sqlite:///runs/optuna.db"
+#: The folder of a run that holds its search (``best_config.yaml``, ``trials.csv`` …).
+TUNING_FOLDER = "tuning"
+#: ``trial.user_attrs`` key under which an objective may record its per-step scores.
+STEP_VALUES = "benchlab.step_values"
+Direction = Literal["minimize", "maximize"]
 
 
 class ParamSpace(BaseModel):
@@ -77,8 +100,10 @@ class TuningConfig(BaseModel):
     n_jobs: int = Field(1, ge=1, description="trials run at once (threads)")
     storage: str | None = Field(None, description=f"Optuna RDB URL; default {DEFAULT_STORAGE}")
     study_name: str | None = None
-    direction: Literal["minimize", "maximize"] = "minimize"
-    metric: str = "rmsse"
+    direction: Direction | None = Field(
+        None, description="default: maximize when the task's greater_is_better, else minimize"
+    )
+    metric: str | None = Field(None, description="default: the task's primary metric")
     sampler: Literal["tpe", "random"] = "tpe"
     pruner: Literal["median", "none"] = "median"
     dataloader_workers: int | None = Field(None, ge=0)
@@ -124,13 +149,24 @@ def _sqlite_storage(url: str, path: Path) -> Any:
         return optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 120}})
 
 
-def open_study(config: TuningConfig, *, url: str, study_name: str, resume: bool, seed: int) -> Any:
+def open_study(
+    config: TuningConfig,
+    *,
+    url: str,
+    study_name: str,
+    resume: bool,
+    seed: int,
+    direction: Direction | None = None,
+) -> Any:
     """Create the study, or with ``resume`` load it (creating it when new).
 
     Without ``resume`` an existing study of that name is an error, so a typo never mixes two
     searches. SQLite stores get a long lock timeout, so several processes can add trials.
+    ``direction`` (default: ``config.direction``, else minimize) is the study's.
     """
-    import optuna
+    from benchlab.extras import require
+
+    optuna = require("optuna", "tuning", what="hyperparameter search")
 
     sqlite = _sqlite_path(url)
     if sqlite is not None:
@@ -160,8 +196,311 @@ def open_study(config: TuningConfig, *, url: str, study_name: str, resume: bool,
     return optuna.create_study(
         storage=storage,
         study_name=study_name,
-        direction=config.direction,
+        direction=direction or config.direction or "minimize",
         sampler=sampler,
         pruner=pruner,
         load_if_exists=resume,
     )
+
+
+# --- what the study optimises ----------------------------------------------------------------
+def tuning_of(config: Any) -> TuningConfig:
+    """The ``tuning:`` section of a run config; a config without one is an input error."""
+    if config.tuning is None:
+        raise InputError("the config has no 'tuning:' section (n_trials, search_space, …)")
+    return config.tuning
+
+
+def study_metric(config: Any) -> str:
+    """``tuning.metric``, else the metric that ranks the config's task (its primary metric)."""
+    from benchlab.tasks import get_task
+
+    return tuning_of(config).metric or get_task(config.task).primary_metric_of(config)
+
+
+def study_direction(config: Any) -> Direction:
+    """``tuning.direction``, else ``maximize`` for a task whose metric is greater-is-better."""
+    from benchlab.tasks import get_task
+
+    given = tuning_of(config).direction
+    if given is not None:
+        return given
+    return "maximize" if get_task(config.task).greater_is_better else "minimize"
+
+
+def first_values(tuning: TuningConfig) -> dict[str, Any]:
+    """The lowest value (first choice) of every searched path: a check before any trial.
+
+    >>> first_values(TuningConfig(search_space={"a": {"type": "int", "low": 2, "high": 9}}))
+    {'a': 2}
+    """
+
+    def lowest(spec: ParamSpace) -> Any:
+        if spec.type == "categorical":
+            assert spec.choices is not None
+            return spec.choices[0]
+        assert spec.low is not None
+        return int(spec.low) if spec.type == "int" else float(spec.low)
+
+    return {path: lowest(spec) for path, spec in tuning.search_space.items()}
+
+
+def record_step_values(trial: Any, values: list[float]) -> None:
+    """Keep a trial's per-step scores (e.g. one per fold), logged with the trial; without
+    them the values the objective reported with ``trial.report`` are logged."""
+    trial.set_user_attr(STEP_VALUES, [float(v) for v in values])
+
+
+def best_config(config: Any, params: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """The raw config with ``params`` set at their paths and ``mode: train``, and that config
+    validated by its task."""
+    from benchlab.config import parse_run_config, set_values
+
+    raw = set_values(config.to_raw(), params)
+    raw["mode"] = "train"
+    return raw, parse_run_config(raw, source="best config")
+
+
+# --- the study -------------------------------------------------------------------------------
+@dataclass
+class StudyOutcome:
+    """A finished search: the study, where it is stored, and the best config."""
+
+    study: Any  # optuna.Study
+    study_name: str
+    storage: str
+    metric: str
+    direction: Direction
+    best_raw: dict[str, Any]  # the best values set into the raw config, mode: train
+    best_config: Any  # best_raw validated by the task's config class
+
+    @property
+    def n_trials(self) -> int:
+        """Every trial the study holds (this search's and earlier ones)."""
+        return len(self.study.trials)
+
+    @property
+    def best_value(self) -> float:
+        return float(self.study.best_value)
+
+    @property
+    def best_params(self) -> dict[str, Any]:
+        return dict(self.study.best_params)
+
+
+def run_study(
+    config: Any,
+    objective: Callable[[Any], float],
+    *,
+    n_trials: int | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    first_values_check: Callable[[dict[str, Any]], Any] | None = None,
+    note: str = "",
+    value_name: str | None = None,
+    console: Console | None = None,
+) -> StudyOutcome:
+    """Search ``config.tuning.search_space`` with ``objective``; return the best config.
+
+    ``first_values_check`` is called with :func:`first_values` before the study opens, so a bad
+    path or value fails before anything is stored. ``n_trials`` (default ``tuning.n_trials``)
+    trials run, ``tuning.n_jobs`` at once. The study is logged to MLflow as a run with one
+    child run per finished trial: its values, its per-step scores and its value as
+    ``value_name`` (default ``objective_<metric>``). ``note`` extends the opening line.
+    """
+    from benchlab.tracking import Tracker
+
+    tuning = tuning_of(config)
+    metric, direction = study_metric(config), study_direction(config)
+    if first_values_check is not None:
+        first_values_check(first_values(tuning))
+    _quiet_optuna()
+    study_name = tuning.study_name or config.name
+    url = tuning.storage_url(config.output_dir)
+    study = open_study(
+        tuning, url=url, study_name=study_name, resume=resume, seed=config.seed, direction=direction
+    )
+    trials = n_trials or tuning.n_trials
+    _console(console).print(
+        f"tuning {study_name}: {trials} trial(s){note}, metric {metric} ({direction}), "
+        f"storage {url}",
+        markup=False,
+    )
+    tracker = Tracker(config.tracking, output_dir=config.output_dir, experiment=config.name)
+    tags = {"benchlab.study": study_name, "benchlab.storage": url, "benchlab.task": config.task}
+    with tracker.run(f"study {study_name}", params=tuning.model_dump(), tags=tags) as study_run:
+        log_trial = _trial_logger(tracker, study_run.run_id, metric, value_name)
+        study.optimize(
+            objective,
+            n_trials=trials,
+            n_jobs=tuning.n_jobs,
+            callbacks=[log_trial],
+            show_progress_bar=progress,
+        )
+        if _completed(study):
+            study_run.log_metrics({f"best_{metric}": study.best_value})
+            study_run.set_tags({f"best.{k}": v for k, v in study.best_params.items()})
+    if not _completed(study):
+        raise InputError(f"study {study_name!r}: no trial completed")
+    best_raw, best = best_config(config, study.best_params)
+    return StudyOutcome(study, study_name, url, metric, direction, best_raw, best)
+
+
+def _quiet_optuna() -> None:
+    """Optuna logs warnings only (no line per trial)."""
+    from benchlab.extras import require
+
+    optuna = require("optuna", "tuning", what="hyperparameter search")
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def _console(console: Console | None) -> Console:
+    from benchlab.parallel import stderr_console
+
+    return console or stderr_console
+
+
+def _completed(study: Any) -> bool:
+    from optuna.trial import TrialState
+
+    return any(t.state == TrialState.COMPLETE for t in study.trials)
+
+
+def _trial_logger(
+    tracker: Any, parent_run_id: str | None, metric: str, value_name: str | None
+) -> Callable[[Any, Any], None]:
+    """An Optuna callback logging each finished trial as a child run of the study's run: its
+    values, its per-step scores (``metric`` at each step) and its value (the last reported one
+    for a pruned trial)."""
+    from optuna.trial import TrialState
+
+    name = value_name or f"objective_{metric}"
+
+    def log(study: Any, trial: Any) -> None:
+        if trial.state not in (TrialState.COMPLETE, TrialState.PRUNED):
+            return
+        reported = [trial.intermediate_values[k] for k in sorted(trial.intermediate_values)]
+        steps = trial.user_attrs.get(STEP_VALUES, reported)
+        value = trial.value if trial.state == TrialState.COMPLETE else (reported or [None])[-1]
+        tags = {"optuna.trial": trial.number, "optuna.state": trial.state.name}
+        with tracker.run(
+            f"trial {trial.number}", params=trial.params, tags=tags, parent_run_id=parent_run_id
+        ) as run:
+            for step, score in enumerate(steps):
+                run.log_metrics({metric: score}, step=step)
+            run.log_metrics({name: value, "steps": len(steps)})
+
+    return log
+
+
+# --- the search's files ----------------------------------------------------------------------
+def write_study_files(
+    run: RunFolder,
+    outcome: StudyOutcome,
+    *,
+    details: dict[str, Any] | None = None,
+    folder: str = TUNING_FOLDER,
+) -> None:
+    """Write the search into ``run/<folder>/``: ``best_config.yaml``, ``trials.csv``,
+    ``study.json`` (with the task's ``details``) and Optuna's plots as HTML."""
+    study = outcome.study
+    run.write_yaml(f"{folder}/best_config.yaml", outcome.best_raw)
+    trials_frame(study).write_csv(run.file(f"{folder}/trials.csv"))
+    run.write_json(
+        f"{folder}/study.json",
+        {
+            "study_name": outcome.study_name,
+            "storage": outcome.storage,
+            "metric": outcome.metric,
+            "direction": outcome.direction,
+            "n_trials": outcome.n_trials,
+            "best_value": outcome.best_value,
+            "best_params": outcome.best_params,
+            **(details or {}),
+        },
+    )
+    write_plots(study, run, folder)
+
+
+def trials_frame(study: Any) -> pl.DataFrame:
+    """One row per trial: number, state, value, duration and its values (``param.<path>``)."""
+    import polars as pl
+
+    rows = [
+        {
+            "number": t.number,
+            "state": t.state.name,
+            "value": t.value,
+            "duration_s": t.duration.total_seconds() if t.duration else None,
+            **{f"param.{k}": v for k, v in t.params.items()},
+        }
+        for t in study.trials
+    ]
+    return pl.DataFrame(rows, infer_schema_length=None)
+
+
+def write_plots(study: Any, run: RunFolder, folder: str = TUNING_FOLDER) -> None:
+    """Optimization history, parameter importances and parallel coordinates as HTML; a plot
+    the study cannot draw yet (importances need two finished trials) is skipped with a note."""
+    from optuna import visualization as vis
+
+    plots = {
+        "optimization_history": vis.plot_optimization_history,
+        "param_importances": vis.plot_param_importances,
+        "parallel_coordinate": vis.plot_parallel_coordinate,
+    }
+    for name, plot in plots.items():
+        try:
+            figure = plot(study)
+        except (ValueError, RuntimeError) as exc:
+            _console(None).print(f"skipped the {name} plot: {exc}", markup=False)
+            continue
+        figure.write_html(run.file(f"{folder}/{name}.html"), include_plotlyjs="directory")
+
+
+@dataclass
+class TuneSummary:
+    """What ``benchlab tune`` reports: the study, its best trial and the refit's run folder."""
+
+    study_name: str
+    storage: str
+    n_trials: int
+    best_value: float
+    best_params: dict[str, Any]
+    best_config_path: Path
+    run_dir: Path
+    metric: str
+    direction: Direction
+
+    @classmethod
+    def of(cls, outcome: StudyOutcome, run_dir: Path, **extra: Any) -> Self:
+        """The summary of ``outcome`` refitted into ``run_dir`` (``extra``: a subclass's
+        fields)."""
+        return cls(
+            study_name=outcome.study_name,
+            storage=outcome.storage,
+            n_trials=outcome.n_trials,
+            best_value=outcome.best_value,
+            best_params=outcome.best_params,
+            best_config_path=Path(run_dir) / TUNING_FOLDER / "best_config.yaml",
+            run_dir=Path(run_dir),
+            metric=outcome.metric,
+            direction=outcome.direction,
+            **extra,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--json`` output; paths are absolute."""
+        from benchlab.runs import jsonable
+
+        return jsonable(
+            {
+                "study_name": self.study_name,
+                "storage": self.storage,
+                "n_trials": self.n_trials,
+                "best_value": self.best_value,
+                "best_params": self.best_params,
+                "best_config_path": str(Path(self.best_config_path).resolve()),
+                "run_dir": str(Path(self.run_dir).resolve()),
+            }
+        )
