@@ -19,7 +19,14 @@ from benchlab.config import parse_run_config
 from benchlab.errors import InputError
 from benchlab.forecast.data.synthetic import SynthPaths
 from benchlab.forecast.pipeline import BenchmarkPipeline
-from benchlab.forecast.tuning import FoldObjective, _pre_test_data, rolling_folds, tune_forecast
+from benchlab.forecast.tuning import (
+    FoldObjective,
+    _pre_test_data,
+    _resource_params,
+    rolling_folds,
+    tune_forecast,
+)
+from benchlab.tuning import TuningConfig
 
 SPLIT = dt.date(2020, 3, 1)
 
@@ -219,3 +226,14 @@ def test_cli_tune_json_and_errors(tiny_paths, tmp_path) -> None:
     assert via_mode.exit_code == 0, via_mode.output
     no_section = runner.invoke(app, ["tune", str(config), "tuning=null"])
     assert no_section.exit_code == 2 and "no 'tuning:' section" in no_section.output
+
+
+def test_resource_keys_reach_only_models_that_take_them() -> None:
+    space = {"models.0.num_leaves": {"type": "int", "low": 4, "high": 8}}
+    config = TuningConfig(search_space=space, accelerator="cpu", dataloader_workers=0, devices=1)
+    assert _resource_params(config, "lightning_quantile") == {
+        "dataloader_workers": 0,
+        "accelerator": "cpu",
+        "devices": 1,
+    }
+    assert _resource_params(config, "lightgbm_standard") == {}

@@ -78,7 +78,7 @@ def tune_config(
         cfg, n_trials=n_trials, resume=resume, progress=progress and sys.stderr.isatty()
     )
     out.print(
-        f"best {cfg.tuning.metric} {result.best_value:.4g} after {result.n_trials} trial(s) of "
+        f"best {result.metric} {result.best_value:.4g} after {result.n_trials} trial(s) of "
         f"study {result.study_name}: {result.best_params}",
         markup=False,
         soft_wrap=True,
