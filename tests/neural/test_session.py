@@ -97,3 +97,14 @@ def test_importing_the_harness_imports_neither_torch_nor_lightning() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_missing_torch_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from benchlab.extras import MissingExtraError
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # as if not installed
+    expected = r"pip install 'benchlab\[neural\]'"
+    with pytest.raises(MissingExtraError, match=expected), torch_session():
+        pass

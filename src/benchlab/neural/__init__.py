@@ -8,7 +8,13 @@ opens or a module is fitted.
 'val_loss'
 """
 
-from benchlab.neural.session import kept_process_state, quiet_lightning, torch_session, uses_gpu
+from benchlab.neural.session import (
+    kept_process_state,
+    quiet_lightning,
+    require_neural,
+    torch_session,
+    uses_gpu,
+)
 from benchlab.neural.trainer import FitOutcome, TrainerSettings, fit_module
 
 __all__ = [
@@ -17,6 +23,7 @@ __all__ = [
     "fit_module",
     "kept_process_state",
     "quiet_lightning",
+    "require_neural",
     "torch_session",
     "uses_gpu",
 ]

@@ -14,13 +14,20 @@ import random
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import ModuleType
 
 import numpy as np
 
+from benchlab.extras import require
 from benchlab.parallel import resolve_n_jobs
 
 LIGHTNING_LOGGERS = ("lightning", "lightning.pytorch", "lightning.fabric", "lightning_utilities")
 _SEED_VARIABLES = ("PL_GLOBAL_SEED", "PL_SEED_WORKERS")
+
+
+def require_neural(module: str = "torch") -> ModuleType:
+    """``torch`` or ``lightning``, or one error naming ``pip install 'benchlab[neural]'``."""
+    return require(module, "neural", what="neural training (PyTorch and Lightning)")
 
 
 def uses_gpu(accelerator: str) -> bool:
@@ -33,8 +40,7 @@ def uses_gpu(accelerator: str) -> bool:
         return False
     if accelerator in ("cuda", "mps", "gpu"):
         return True
-    import torch
-
+    torch = require_neural()
     mps = getattr(torch.backends, "mps", None)
     return torch.cuda.is_available() or bool(mps and mps.is_available())
 
@@ -47,10 +53,9 @@ def torch_session(n_threads: int = 1, seed: int | None = None) -> Iterator[None]
 
     Build the module inside the session when its initial weights should follow ``seed``.
     """
-    import torch
-
-    if seed is not None:
-        import lightning  # importing it sets its log level, which quiet_lightning lowers
+    torch = require_neural()
+    if seed is not None:  # importing Lightning sets its log level, which quiet_lightning lowers
+        lightning = require_neural("lightning")
 
     with kept_process_state(), quiet_lightning():
         torch.set_num_threads(resolve_n_jobs(n_threads))
@@ -63,8 +68,7 @@ def torch_session(n_threads: int = 1, seed: int | None = None) -> Iterator[None]
 def kept_process_state() -> Iterator[None]:
     """Restore what training changes process-wide: threads, deterministic mode, the random
     states of Python, NumPy and torch, and the seed variables Lightning exports."""
-    import torch
-
+    torch = require_neural()
     threads = torch.get_num_threads()
     deterministic = torch.are_deterministic_algorithms_enabled()
     warn_only = torch.is_deterministic_algorithms_warn_only_enabled()

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from benchlab.errors import FitError, InputError
-from benchlab.neural.session import quiet_lightning
+from benchlab.neural.session import quiet_lightning, require_neural
 
 if TYPE_CHECKING:
     import lightning
@@ -89,6 +89,7 @@ def fit_module(
     Raises :class:`~benchlab.errors.InputError` for an unusable accelerator/devices pair and
     :class:`~benchlab.errors.FitError` when training itself fails.
     """
+    require_neural("lightning")
     validates = _has_validation(module, train_dataloaders, val_dataloaders, datamodule)
     with quiet_lightning(), tempfile.TemporaryDirectory(prefix="benchlab-neural-") as scratch:
         logger, log_dir = _tensorboard(settings)
