@@ -73,7 +73,12 @@ class LazyGroup(TyperGroup):
 
     @cached_property
     def table(self) -> Mapping[str, LazyCommand]:
-        return self.lazy_table()
+        try:
+            return self.lazy_table()
+        except BenchlabError as exc:  # e.g. two tasks claim one command name
+            from benchlab.cli.common import fail
+
+            raise fail(str(exc)) from None
 
     @cached_property
     def _loaded(self) -> dict[str, Any]:

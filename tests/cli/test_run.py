@@ -1,4 +1,4 @@
-"""The `benchlab` command line, run as a user would (in-process through Typer's runner)."""
+"""`benchlab run` on forecast configs, run as a user would (in-process through Typer's runner)."""
 
 from __future__ import annotations
 
@@ -48,28 +48,7 @@ def write_config(tmp_path: Path, tiny_paths, **data_overrides) -> Path:
     return path
 
 
-def test_models_lists_registry() -> None:
-    result = runner.invoke(app, ["models"])
-    assert result.exit_code == 0, result.output
-    for name in ("statquant", "xgboost_quantile", "lightgbm_standard", "auto_ets", "theta"):
-        assert name in result.output
-
-
-def test_data_synth_writes_seed_files(tmp_path: Path) -> None:
-    result = runner.invoke(
-        app, ["data", "synth", "--size", "tiny", "--seed", "3", "--out", str(tmp_path)]
-    )
-    assert result.exit_code == 0, result.output
-    for name in (
-        "train_data_features.feather",
-        "train_data_target.feather",
-        "feature_mapping_train.json",
-        "feature_mapping_train.pkl",
-        "train_data_oracle.feather",
-    ):
-        assert (tmp_path / name).is_file(), name
-
-
+@pytest.mark.slow
 def test_run_end_to_end_json(tmp_path: Path, tiny_paths) -> None:
     config = write_config(tmp_path, tiny_paths)
     result = runner.invoke(app, ["run", str(config), "models.1.n_estimators=25", "--json"])
@@ -250,23 +229,6 @@ def test_bad_input_exits_2_with_one_clear_message(
     assert message in result.output
     assert result.output.count("error:") == 1
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").rglob("*.parquet"))
-
-
-def test_demo_end_to_end_on_tiny(tmp_path: Path) -> None:
-    """What `make demo` runs, on the tiny data: synthesises it, then benchmarks every model."""
-    args = ["demo", "--size", "tiny", "--data-dir", str(tmp_path / "data")]
-    result = runner.invoke(app, [*args, "--output-dir", str(tmp_path / "runs"), "--json"])
-    assert result.exit_code == 0, result.output
-    payload = json.loads(result.stdout.strip().splitlines()[-1])
-    pairs = {(r["model"], r["strategy"]) for r in payload["results"]}
-    models = {"statquant", "theta", "lightgbm_quantile", "xgboost_quantile"}
-    assert pairs == {(m, s) for m in models for s in ("combined", "individual")}
-    run_dir = Path(payload["run_dir"])
-    assert (run_dir / "report.md").is_file() and (run_dir / "leaderboard.csv").is_file()
-    assert "Leaderboard" in result.stdout
-    # Trained models beat statquant's seasonal-naive point forecast on the generator's data.
-    rmsse = {(r["model"], r["strategy"]): r["metrics"]["rmsse"] for r in payload["results"]}
-    assert rmsse["lightgbm_quantile", "combined"] < rmsse["statquant", "combined"]
 
 
 def test_installed_command_exits_2_without_traceback(tmp_path: Path, tiny_paths) -> None:
