@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from benchlab import BenchmarkPipeline, DataConfig, TrainingConfig
-from benchlab.forecast.data.panel import scan_table
+from benchlab.data.tables import scan_table
 
 
 def _peak_rss_gib() -> float:

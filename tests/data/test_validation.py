@@ -1,4 +1,4 @@
-"""The shared checks and the frequency helpers, one function at a time."""
+"""The shared input checks, one function at a time."""
 
 from __future__ import annotations
 
@@ -7,119 +7,17 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from benchlab.data.frequency import (
-    date_grid,
-    infer_freq,
-    infer_panel_freq,
-    parse_freq,
-    season_length,
-)
 from benchlab.data.validation import (
     check_finite,
     check_id_columns,
     check_regular,
-    check_sku_tuples,
     check_unique,
-    normalise_sku_tuples,
+    format_for_message,
     parse_date_column,
     require_columns,
     require_numeric,
-    sku_filter,
 )
 from benchlab.errors import InputError
-
-# --------------------------------------------------------------------------------------------
-# frequency
-# --------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("alias", "expected"),
-    [
-        ("D", "1d"),
-        ("1D", "1d"),
-        ("daily", "1d"),
-        ("W", "1w"),
-        ("W-SUN", "1w"),
-        ("W-MON", "1w"),
-        ("MS", "1mo"),
-        ("M", "1mo"),
-        ("ME", "1mo"),
-        ("Q", "1q"),
-        ("QS", "1q"),
-        ("Q-DEC", "1q"),
-        ("H", "1h"),
-        ("h", "1h"),
-        ("Y", "1y"),
-        ("1d", "1d"),
-        ("1w", "1w"),
-        ("1mo", "1mo"),
-        ("1q", "1q"),
-        ("1h", "1h"),
-        ("Monthly", "1mo"),
-    ],
-)
-def test_parse_freq(alias, expected):
-    assert parse_freq(alias) == expected
-
-
-@pytest.mark.parametrize("bad", ["fortnightly", "2w", "B", "1m", "", None, 7])
-def test_parse_freq_refuses_unknown(bad):
-    with pytest.raises(InputError, match="frequency"):
-        parse_freq(bad)
-
-
-def test_season_length():
-    assert [season_length(f) for f in ("1d", "1w", "1mo", "1q", "1h", "1y", "W-SUN")] == [
-        7,
-        52,
-        12,
-        4,
-        24,
-        1,
-        52,
-    ]
-
-
-@pytest.mark.parametrize(
-    ("interval", "expected"), [("1d", "1d"), ("1w", "1w"), ("1mo", "1mo"), ("1q", "1q")]
-)
-def test_infer_freq_from_dates(interval, expected):
-    dates = pl.date_range(dt.date(2019, 1, 31), dt.date(2022, 12, 31), interval, eager=True)
-    assert infer_freq(dates.sample(fraction=1.0, shuffle=True, seed=1)) == expected
-
-
-def test_infer_freq_hourly_and_errors():
-    start = dt.datetime(2020, 1, 1)
-    hours = pl.datetime_range(start, start + dt.timedelta(hours=30), "1h", eager=True)
-    assert infer_freq(hours) == "1h"
-    with pytest.raises(InputError, match="fewer than two dates"):
-        infer_freq(pl.Series([dt.date(2020, 1, 1)] * 3))
-    with pytest.raises(InputError, match="is 2 days"):
-        infer_freq(pl.date_range(dt.date(2020, 1, 1), dt.date(2020, 1, 9), "2d", eager=True))
-    with pytest.raises(InputError, match="need dates"):
-        infer_freq(pl.Series([1, 2, 3]))
-
-
-def test_infer_panel_freq_within_series():
-    frame = pl.DataFrame(
-        {
-            "id": ["a", "a", "a", "b", "b", "b"],
-            "date": [dt.date(2020, 1, d) for d in (6, 13, 20, 7, 14, 21)],  # Mon vs Tue weeks
-        }
-    )
-    assert infer_freq(frame["date"]) == "1d"  # all dates pooled look daily
-    assert infer_panel_freq(frame, ["id"]) == "1w"
-
-
-def test_date_grid():
-    grid = date_grid(dt.date(2020, 1, 31), dt.date(2020, 4, 30), "ME")
-    assert grid.to_list() == [dt.date(2020, m, d) for m, d in ((1, 31), (2, 29), (3, 31), (4, 30))]
-    hours = date_grid(dt.datetime(2020, 1, 1), dt.datetime(2020, 1, 1, 3), "H")
-    assert hours.len() == 4 and hours.dtype == pl.Datetime("us")
-    with pytest.raises(InputError, match="hourly frequency needs datetime"):
-        date_grid(dt.date(2020, 1, 1), dt.date(2020, 1, 2), "1h")
-
 
 # --------------------------------------------------------------------------------------------
 # schema checks
@@ -196,46 +94,6 @@ def test_parse_date_column():
 
 
 # --------------------------------------------------------------------------------------------
-# SKU tuples
-# --------------------------------------------------------------------------------------------
-
-
-def test_normalise_sku_tuples_casts_and_dedupes():
-    schema = {"p": pl.Int32, "s": pl.Int64}
-    out = normalise_sku_tuples([(1, 2), [1, 2], (3, 4)], ["p", "s"], schema, source="f")
-    assert out.rows() == [(1, 2), (3, 4)] and out.schema["p"] == pl.Int32
-    text = normalise_sku_tuples([("3", "4")], ["p", "s"], schema, source="f")
-    assert text.rows() == [(3, 4)]
-    with pytest.raises(InputError, match=r"mix value types for column 'p' \(1, '3'\)"):
-        normalise_sku_tuples([(1, 2), ("3", 4)], ["p", "s"], schema, source="f")
-    single = normalise_sku_tuples(["a", ("b",)], ["u"], {"u": pl.String}, source="f")
-    assert single.rows() == [("a",), ("b",)]
-    with pytest.raises(InputError, match="empty SKU selection"):
-        normalise_sku_tuples([], ["p"], schema, source="f")
-    with pytest.raises(InputError, match="sku_tuples must be a list"):
-        normalise_sku_tuples("abc", ["p"], schema, source="f")
-    with pytest.raises(InputError, match=r"value\(s\) 'x' do not fit column 'p' \(Int32\)"):
-        normalise_sku_tuples([("x", 1)], ["p", "s"], schema, source="f")
-
-
-def test_sku_filter_matches_exact_tuples_only():
-    frame = pl.DataFrame({"p": [1, 1, 2, 2], "s": [1, 2, 1, 2], "v": [0, 1, 2, 3]})
-    requested = pl.DataFrame({"p": [1, 2], "s": [2, 1]})
-    assert frame.filter(sku_filter(requested))["v"].to_list() == [1, 2]
-
-
-def test_check_sku_tuples_names_missing_and_examples():
-    available = pl.LazyFrame({"p": [1, 1, 2], "s": [1, 2, 1], "x": [0, 0, 0]})
-    check_sku_tuples(available, pl.DataFrame({"p": [1], "s": [2]}), source="f")
-    with pytest.raises(InputError) as info:
-        check_sku_tuples(available, pl.DataFrame({"p": [1, 7], "s": [2, 7]}), source="f")
-    assert str(info.value) == (
-        "f: 1 unknown SKU tuple(s) requested, not in the data: (p, s) (7, 7); the data has 3 "
-        "series, e.g. (p, s) (1, 1), (1, 2), (2, 1)"
-    )
-
-
-# --------------------------------------------------------------------------------------------
 # regularity
 # --------------------------------------------------------------------------------------------
 
@@ -287,3 +145,10 @@ def test_check_regular_hourly_gap_examples_are_capped():
     times = [start, start + dt.timedelta(hours=10)]
     with pytest.raises(InputError, match=r"misses 2020-01-01 01:00:00, .*05:00:00, …$"):
         check_regular(regular_frame({"a": times}), ["id"], "1h", source="f")
+
+
+def test_format_for_message_quotes_strings_and_writes_dates_in_iso_form():
+    assert format_for_message("CA_1") == "'CA_1'"
+    assert format_for_message(dt.datetime(2020, 1, 31, 6)) == "2020-01-31 06:00:00"
+    assert format_for_message((80558, "CA_1")) == "(80558, 'CA_1')"
+    assert format_for_message(2.5) == "2.5"

@@ -1,4 +1,4 @@
-"""Frequencies of forecasting panels: parsing, inference, season lengths and date grids.
+"""Frequencies of time-series panels: parsing, inference, season lengths and date grids.
 
 benchlab names a frequency by its canonical Polars interval: ``"1h"``, ``"1d"``, ``"1w"``,
 ``"1mo"``, ``"1q"`` or ``"1y"``. Users may also write pandas aliases (``"D"``, ``"W-SUN"``,

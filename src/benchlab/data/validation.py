@@ -1,4 +1,4 @@
-"""Checks shared by the forecasting loaders, vectorised over Polars frames.
+"""Input checks for any task's tables, vectorised over Polars frames.
 
 Every check raises :class:`~benchlab.errors.InputError` with one message that names the file
 (``source``), the column and at most a few offending values, e.g.
@@ -39,8 +39,12 @@ def source_name(path: str | Path) -> str:
     return Path(path).name
 
 
-def format_value(value: Any) -> str:
-    """One value as a message shows it: strings quoted, dates in ISO form."""
+def format_for_message(value: Any) -> str:
+    """One value as an error message shows it: strings quoted, dates in ISO form.
+
+    >>> [format_for_message(v) for v in ("CA_1", dt.date(2020, 1, 31), (1, "a"))]
+    ["'CA_1'", '2020-01-31', "(1, 'a')"]
+    """
     if isinstance(value, str):
         return repr(value)
     if isinstance(value, dt.datetime):
@@ -48,14 +52,14 @@ def format_value(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, tuple):
-        return "(" + ", ".join(format_value(v) for v in value) + ")"
+        return "(" + ", ".join(format_for_message(v) for v in value) + ")"
     return str(value)
 
 
 def format_values(values: Iterable[Any], total: int | None = None) -> str:
     """At most :data:`MAX_EXAMPLES` values, comma-separated, with '…' when there are more."""
     values = list(values)
-    shown = ", ".join(format_value(v) for v in values[:MAX_EXAMPLES])
+    shown = ", ".join(format_for_message(v) for v in values[:MAX_EXAMPLES])
     total = len(values) if total is None else total
     return shown + (", …" if total > MAX_EXAMPLES else "")
 
@@ -88,7 +92,7 @@ def describe_rows(frame: pl.DataFrame, columns: Sequence[str], total: int | None
 
 def _key_text(columns: Sequence[str], values: Sequence[Any]) -> str:
     """``(product_id=1, store_id=2)``."""
-    pairs = ", ".join(f"{c}={format_value(v)}" for c, v in zip(columns, values, strict=True))
+    pairs = ", ".join(f"{c}={format_for_message(v)}" for c, v in zip(columns, values, strict=True))
     return f"({pairs})"
 
 
@@ -305,97 +309,6 @@ def parse_date_column(frame: pl.DataFrame, column: str, *, source: str) -> pl.Da
 
 
 # --------------------------------------------------------------------------------------------
-# SKU tuples
-# --------------------------------------------------------------------------------------------
-
-
-def normalise_sku_tuples(
-    sku_tuples: Iterable[Any], id_columns: Sequence[str], schema: FrameLike, *, source: str
-) -> pl.DataFrame:
-    """The requested series keys as a frame with ``id_columns`` in the file's dtypes.
-
-    ``sku_tuples`` holds tuples or lists (one value per id column) or, for a single id column,
-    plain scalars; a DataFrame of key columns is read row by row. Duplicates are dropped, order
-    kept.
-    """
-    ids = list(id_columns)
-    if isinstance(sku_tuples, pl.DataFrame):
-        sku_tuples = sku_tuples.rows()
-    if isinstance(sku_tuples, str | bytes) or not isinstance(sku_tuples, Iterable):
-        raise InputError(f"{source}: sku_tuples must be a list of tuples, got {sku_tuples!r}")
-    rows = []
-    for item in sku_tuples:  # the user's request, not the data's rows
-        values = tuple(item) if isinstance(item, tuple | list | np.ndarray) else (item,)
-        if len(values) != len(ids):
-            raise InputError(
-                f"{source}: SKU tuple {format_value(values)} has "
-                f"{plural(len(values), 'value')}; expected {len(ids)} ({', '.join(ids)})"
-            )
-        rows.append(values)
-    if not rows:
-        raise InputError(f"{source}: empty SKU selection (sku_tuples is empty)")
-    dtypes = schema_of(schema)
-    columns = {}
-    for index, name in enumerate(ids):
-        values = [row[index] for row in rows]
-        try:
-            series = pl.Series(name, values)
-        except (TypeError, ValueError, pl.exceptions.PolarsError) as exc:
-            raise InputError(
-                f"{source}: SKU tuples mix value types for column '{name}' "
-                f"({format_values(values)})"
-            ) from exc
-        target = dtypes.get(name)
-        if target is not None and series.dtype != target:
-            cast = series.cast(target, strict=False)
-            bad = series.filter(cast.is_null() & series.is_not_null())
-            if bad.len():
-                raise InputError(
-                    f"{source}: requested SKU value(s) {format_values(bad.to_list())} do not fit "
-                    f"column '{name}' ({target})"
-                )
-            series = cast
-        columns[name] = series
-    return pl.DataFrame(columns).unique(maintain_order=True)
-
-
-def sku_filter(requested: pl.DataFrame) -> pl.Expr:
-    """Filter expression keeping the rows whose id columns match a row of ``requested``.
-
-    One ``is_in`` per id column (pushed into the scan, usable with Parquet statistics) and, for
-    several id columns, an exact match on the struct of all of them.
-    """
-    columns = requested.columns
-    expr = pl.lit(True)
-    for column in columns:
-        expr = expr & pl.col(column).is_in(requested[column].unique().implode())
-    if len(columns) > 1:
-        keys = requested.select(pl.struct(columns).alias("__key")).to_series()
-        expr = expr & pl.struct(columns).is_in(keys.implode())
-    return expr
-
-
-def check_sku_tuples(
-    available: pl.DataFrame | pl.LazyFrame, requested: pl.DataFrame, *, source: str
-) -> None:
-    """Raise when rows of ``requested`` (a key frame) are absent from ``available``.
-
-    ``available`` may be lazy; only its key columns are read.
-    """
-    keys = requested.columns
-    present = available.lazy().select(keys).unique().sort(keys).collect()
-    missing = requested.join(present, on=keys, how="anti", nulls_equal=True)
-    if missing.height == 0:
-        return
-    examples = describe_rows(present, keys) if present.height else "none"
-    noun = "SKU tuple" if len(keys) > 1 else "SKU id"
-    raise InputError(
-        f"{source}: {missing.height} unknown {noun}(s) requested, not in the data: "
-        f"{describe_rows(missing, keys)}; the data has {present.height} series, e.g. {examples}"
-    )
-
-
-# --------------------------------------------------------------------------------------------
 # regularity: off-grid dates and gaps
 # --------------------------------------------------------------------------------------------
 
@@ -484,10 +397,11 @@ def check_regular(
         key = [first[c] for c in ids]
         same = off.filter(pl.all_horizontal(pl.col(c) == first[c] for c in ids))
         start = frame.filter(pl.all_horizontal(pl.col(c) == first[c] for c in ids))[date_column]
+        offending = format_values(same[date_column].to_list())
         raise InputError(
             f"{source}: column '{date_column}' has {plural(off.height, 'value')} off the "
             f"{interval} grid of their series, e.g. series {_key_text(ids, key)} starts "
-            f"{format_value(start.min())} but has {format_values(same[date_column].to_list())}"
+            f"{format_for_message(start.min())} but has {offending}"
         )
     spans = (
         located.group_by(ids)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 
 import polars as pl
 
+from benchlab.forecast.data.skus import sku_key
 from benchlab.forecast.engine import ForecastTask, GroupForecast, fit_and_forecast
 from benchlab.forecast.models.base import ForecastModel
 from benchlab.forecast.results import ModelingStrategy, SkuFailure
@@ -23,11 +24,6 @@ class StrategyOutcome:
     n_workers: int
     models: dict[str, ForecastModel] = field(default_factory=dict)
     failures: list[SkuFailure] = field(default_factory=list)
-
-
-def sku_key(sku: tuple) -> str:
-    """A file-safe name of a SKU tuple: ``sku_key((80558, 2)) == '80558_2'``."""
-    return "_".join(str(part) for part in sku)
 
 
 def run_strategy(

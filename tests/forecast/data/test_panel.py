@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from benchlab.errors import InputError
-from benchlab.forecast.data.panel import load_panel, scan_table
+from benchlab.forecast.data.panel import load_panel
 
 WRITERS = {
     "csv": lambda frame, path: frame.write_csv(path),
@@ -145,12 +145,6 @@ def test_date_and_target_already_named(tmp_path):
         freq="D",
     )
     assert data.frame.columns == ["unique_id", "date", "target"]
-
-
-def test_scan_table_is_lazy(tmp_path):
-    path = write(make_panel(ONE_ID, dt.date(2022, 1, 1), 5, "1d"), tmp_path, "parquet")
-    lf = scan_table(path).filter(pl.col("unique_id") == "FOODS_1")
-    assert isinstance(lf, pl.LazyFrame) and "SELECTION" in lf.explain()
 
 
 # --------------------------------------------------------------------------------------------

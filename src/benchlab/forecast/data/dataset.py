@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from benchlab.forecast.schema import DATE, ORACLE_MEAN, PRICE, TARGET
+from benchlab.forecast.schema import ORACLE_MEAN, PRICE
 
 
 @dataclass
@@ -46,9 +46,3 @@ class ForecastData:
         """Every series key, in frame order."""
         keys = self.frame.select(list(self.id_columns)).unique(maintain_order=True)
         return [tuple(row) for row in keys.iter_rows()]
-
-    def date_range(self) -> tuple:
-        return self.frame[DATE].min(), self.frame[DATE].max()
-
-    def target(self) -> pl.Series:
-        return self.frame[TARGET]

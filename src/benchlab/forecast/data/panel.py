@@ -15,85 +15,25 @@ from typing import Any
 import polars as pl
 
 from benchlab.data.frequency import infer_panel_freq, parse_freq, season_length
+from benchlab.data.tables import collect, scan_table, table_format
 from benchlab.data.validation import (
     check_finite,
     check_id_columns,
     check_not_empty,
     check_not_null,
     check_regular,
-    check_sku_tuples,
     check_unique,
     is_sorted_by,
-    normalise_sku_tuples,
     parse_date_column,
     require_columns,
     require_dates,
     require_numeric,
-    sku_filter,
     source_name,
 )
 from benchlab.errors import InputError
 from benchlab.forecast.data.dataset import ForecastData
+from benchlab.forecast.data.skus import check_sku_tuples, normalise_sku_tuples, sku_filter
 from benchlab.forecast.schema import DATE, PRICE, TARGET
-
-#: File suffix → table format.
-FORMATS = {
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".csv": "csv",
-    ".feather": "ipc",
-    ".ipc": "ipc",
-    ".arrow": "ipc",
-}
-
-
-def table_format(path: str | Path) -> str:
-    """``"parquet"``, ``"csv"`` or ``"ipc"`` from the file's suffix; InputError otherwise."""
-    path = Path(path)
-    kind = FORMATS.get(path.suffix.lower())
-    if kind is None:
-        raise InputError(
-            f"{source_name(path)}: unknown table format '{path.suffix}' "
-            f"(use one of {', '.join(FORMATS)})"
-        )
-    return kind
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-def scan_table(path: str | Path) -> pl.LazyFrame:
-    """Lazy scan of a Parquet, CSV or Feather/Arrow IPC file, chosen by suffix.
-
-    CSV dates stay strings here; :func:`~benchlab.data.validation.parse_date_column` parses them
-    with clear errors.
-    """
-    path = Path(path)
-    source = source_name(path)
-    kind = table_format(path)
-    if not path.is_file():
-        raise InputError(f"{source}: file not found ({path})")
-    try:
-        if kind == "parquet":
-            lf = pl.scan_parquet(path)
-        elif kind == "csv":
-            lf = pl.scan_csv(path, infer_schema_length=10_000)
-        else:
-            lf = pl.scan_ipc(path)
-        lf.collect_schema()
-    except (pl.exceptions.PolarsError, OSError) as exc:
-        raise InputError(f"{source}: cannot read the {kind} file ({_first_line(exc)})") from exc
-    return lf
-
-
-def collect(lf: pl.LazyFrame, *, source: str) -> pl.DataFrame:
-    """Collect ``lf``, turning read errors (a corrupted file, a bad CSV cell) into InputError."""
-    try:
-        return lf.collect()
-    except (pl.exceptions.PolarsError, OSError) as exc:
-        raise InputError(f"{source}: cannot read the data ({_first_line(exc)})") from exc
 
 
 def as_column_tuple(columns: str | Iterable[str], *, what: str = "id_columns") -> tuple[str, ...]:

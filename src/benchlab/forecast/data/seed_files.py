@@ -22,29 +22,27 @@ import polars as pl
 
 from benchlab.data.frequency import infer_panel_freq, parse_freq, season_length
 from benchlab.data.safe_pickle import load_mapping
+from benchlab.data.tables import collect, scan_table
 from benchlab.data.validation import (
     check_finite,
     check_id_columns,
     check_not_empty,
     check_not_null,
     check_regular,
-    check_sku_tuples,
     check_unique,
     describe_rows,
     format_columns,
     is_sorted_by,
-    normalise_sku_tuples,
     parse_date_column,
     plural,
     require_columns,
     require_dates,
     require_numeric,
-    sku_filter,
     source_name,
 )
 from benchlab.errors import InputError
 from benchlab.forecast.data.dataset import ForecastData
-from benchlab.forecast.data.panel import collect, scan_table
+from benchlab.forecast.data.skus import check_sku_tuples, normalise_sku_tuples, sku_filter
 from benchlab.forecast.schema import (
     DATE,
     ORACLE_DISPERSION,
@@ -54,13 +52,20 @@ from benchlab.forecast.schema import (
     TARGET,
 )
 
+#: The file names seed 000 uses (``benchlab data synth`` writes them, the demo reads them).
+FEATURES_FILE = "train_data_features.feather"
+TARGET_FILE = "train_data_target.feather"
+MAPPING_JSON = "feature_mapping_train.json"
+MAPPING_PKL = "feature_mapping_train.pkl"
+#: benchlab's addition: the generator's true demand distribution.
+ORACLE_FILE = "train_data_oracle.feather"
+
 BDID = "bdID"
 PRODUCT_ID = "productID"
 STORE_ID = "storeID"
 FILE_ID_COLUMNS = (PRODUCT_ID, STORE_ID)
 FEATURE_PREFIX = "feature_"
 FEATURE_KEY_COLUMNS = (BDID, PRODUCT_ID, STORE_ID, DATE)
-ORACLE_FILE_NAME = "train_data_oracle.feather"
 _RENAME = dict(zip(FILE_ID_COLUMNS, SEED_ID_COLUMNS, strict=True))
 
 
@@ -228,7 +233,7 @@ def load_seed_files(
     frame = _attach(frame, targets, source=target_source, what="target")
 
     if oracle_path is None:
-        siblings = (ORACLE_FILE_NAME, ORACLE_FILE_NAME.replace(".feather", target_path.suffix))
+        siblings = (ORACLE_FILE, ORACLE_FILE.replace(".feather", target_path.suffix))
         found = [target_path.with_name(n) for n in siblings if target_path.with_name(n).is_file()]
         oracle_path = found[0] if found else None
     if oracle_path is not None:

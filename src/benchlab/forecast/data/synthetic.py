@@ -40,7 +40,19 @@ import pyarrow.ipc
 from scipy.special import ndtri
 
 from benchlab.errors import InputError
+from benchlab.forecast.data.seed_files import (
+    BDID,
+    FEATURES_FILE,
+    FILE_ID_COLUMNS,
+    MAPPING_JSON,
+    MAPPING_PKL,
+    ORACLE_FILE,
+    PRODUCT_ID,
+    STORE_ID,
+    TARGET_FILE,
+)
 from benchlab.forecast.features import FeatureSpec, build_features
+from benchlab.forecast.schema import SEED_ID_COLUMNS
 
 __all__ = [
     "END_DATE",
@@ -90,12 +102,6 @@ SIZES: dict[str, SynthSize] = {
 END_DATE = dt.date(2020, 3, 28)
 FIRST_PRODUCT_ID = 80558
 PRODUCT_ID_STEP = 93
-FEATURES_FILE = "train_data_features.feather"
-TARGET_FILE = "train_data_target.feather"
-ORACLE_FILE = "train_data_oracle.feather"
-MAPPING_JSON = "feature_mapping_train.json"
-MAPPING_PKL = "feature_mapping_train.pkl"
-ID_COLUMNS = ("productID", "storeID")
 SEASON_LENGTH = 7
 DEFAULT_CHUNK_SERIES = 1000
 
@@ -208,7 +214,7 @@ def history_features(frame: pl.DataFrame | pl.LazyFrame, horizon: int = 28) -> p
     least ``horizon`` days, so each value is known ``horizon`` days ahead.
     """
     spec = FeatureSpec.for_horizon(horizon, season_length=SEASON_LENGTH, mode="direct")
-    built = build_features(frame.lazy(), spec, ID_COLUMNS)
+    built = build_features(frame.lazy(), spec, FILE_ID_COLUMNS)
     return built.rename({n: f"feature_{n}" for n in spec.names()}).collect()
 
 
@@ -438,9 +444,9 @@ def _chunk_frames(
     f32 = np.float32
     long = pl.DataFrame(
         {
-            "bdID": bd_id,
-            "productID": np.repeat(model.product_ids[c["product"]], n_days),
-            "storeID": np.repeat(model.store_ids[c["store"]], n_days),
+            BDID: bd_id,
+            PRODUCT_ID: np.repeat(model.product_ids[c["product"]], n_days),
+            STORE_ID: np.repeat(model.store_ids[c["store"]], n_days),
             "date": pl.Series(np.tile(model.day_numbers, n)).cast(pl.Date),
             "target": c["sales"].ravel().astype(np.float64),
         }
@@ -457,10 +463,10 @@ def _chunk_frames(
             "feature_department", np.repeat(model.department[c["product"]], n_days).astype(f32)
         ),
     )
-    target = long.select("bdID", "target")
+    target = long.select(BDID, "target")
     oracle = pl.DataFrame(
         {
-            "bdID": bd_id,
+            BDID: bd_id,
             "oracle_mean": c["mu"].ravel(),
             "oracle_dispersion": np.repeat(c["k"], n_days).astype(np.float64),
         }
@@ -542,7 +548,7 @@ def _mapping(model: _DemandModel, spec: FeatureSpec, *, name: str, seed: int, ho
         "freq": "1d",
         "season_length": SEASON_LENGTH,
         "horizon": int(horizon),
-        "id_columns": {"productID": "product_id", "storeID": "store_id"},
+        "id_columns": dict(zip(FILE_ID_COLUMNS, SEED_ID_COLUMNS, strict=True)),
         "generator": {
             "size": name,
             "seed": int(seed),

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from benchlab.data.tables import scan_table
 from benchlab.errors import InputError
-from benchlab.forecast.data.panel import scan_table
 from benchlab.forecast.release.onnx_export import (
     LatencyResult,
     OnnxArtifact,

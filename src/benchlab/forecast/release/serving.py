@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from benchlab.data.tables import collect, scan_table
 from benchlab.data.validation import (
     check_finite,
     check_not_empty,
@@ -24,10 +25,9 @@ from benchlab.data.validation import (
     source_name,
 )
 from benchlab.errors import InputError
-from benchlab.forecast.data.panel import collect, scan_table
+from benchlab.forecast.data.skus import sku_key
 from benchlab.forecast.engine import ForecastTask, fit_and_forecast
 from benchlab.forecast.schema import DATE, TARGET, Y_PRED, quantile_columns
-from benchlab.forecast.strategies import sku_key
 from benchlab.release.manager import LoadedRelease
 from benchlab.runs import atomic_path
 
