@@ -43,6 +43,8 @@ def test_seed_api_individual_quantiles(pipeline: BenchmarkPipeline) -> None:
     assert set(result.models) == {"80558_2", "80651_2"}
     assert result.failures == []
     assert np.isfinite(result.metrics["rmsse_vs_oracle"])
+    # The seed files carry prices: wrmsse weights by revenue, said beside the metrics.
+    assert result.revenue_weights is True and "wrmsse_revenue_weighted" not in result.metrics
 
 
 def test_combined_uses_configured_model(pipeline: BenchmarkPipeline) -> None:
@@ -169,6 +171,7 @@ def test_long_panel_both_strategies(tiny_panel, strategy: str, model: str) -> No
     assert result.predictions.height == 2 * 14
     assert result.predictions[Y_PRED].is_finite().all()
     assert result.metrics["rmsse"] < 3
+    assert result.revenue_weights is False  # no price column configured: unit-sales weights
 
 
 @settings(

@@ -23,6 +23,7 @@ import polars as pl
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
+from benchlab.data.validation import require_columns
 from benchlab.errors import InputError
 from benchlab.forecast.schema import (
     DATE,
@@ -261,12 +262,6 @@ def interval_pairs(alphas: Sequence[float]) -> list[tuple[int, float, float]]:
 # --------------------------------------------------------------------------------------------
 
 
-def _require(frame: pl.DataFrame, columns: Sequence[str], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InputError(f"{what}: missing column(s) {missing}; has {frame.columns}")
-
-
 def uses_revenue_weights(history: pl.DataFrame) -> bool:
     """Whether :func:`series_weights` weights by revenue (``history`` has a ``price`` column)."""
     return PRICE in history.columns
@@ -284,7 +279,7 @@ def series_weights(
     one row per series, sorted by the id columns.
     """
     ids = list(id_columns)
-    _require(history, [*ids, DATE, TARGET], "history")
+    require_columns(history, [*ids, DATE, TARGET], source="history")
     if int(weight_window) < 1:
         raise InputError(f"weight_window must be at least 1, got {weight_window}")
     sales = pl.col(TARGET) * pl.col(PRICE) if uses_revenue_weights(history) else pl.col(TARGET)
@@ -485,8 +480,8 @@ def evaluate_forecasts(
     - ``mae``, ``rmse``, ``bias``, ``smape``: pooled over all rows;
     - ``mase``, ``rmsse``: mean over series (seasonal-naive scales, see
       :func:`seasonal_naive_scale`); ``wrmsse``: weighted by :func:`series_weights`,
-      renormalised over the predicted series; ``wrmsse_revenue_weighted``: 1.0 if those weights
-      are revenue shares, 0.0 if unit-sales shares (no ``price`` in ``history``);
+      renormalised over the predicted series (revenue shares when ``history`` has ``price``,
+      else unit-sales shares: see :func:`uses_revenue_weights`);
     - with quantiles: ``pinball_<alpha>``, ``mean_pinball``, ``spl``, ``wspl`` and, per central
       interval (see :func:`interval_pairs`), ``coverage_<level>`` and ``width_<level>``;
     - with ``oracle_mean``: ``oracle_mae``, ``oracle_rmse``, ``oracle_smape``, ``oracle_mase``,
@@ -508,9 +503,11 @@ def evaluate_forecasts(
             raise InputError(f"quantile level must lie in (0, 1), got {a}")
     if not ids:
         raise InputError("id_columns must name at least one column")
-    _require(predictions, [*ids, DATE, Y_TRUE, Y_PRED], "predictions")
-    _require(predictions, [quantile_column(a) for a in alphas], "predictions (quantiles)")
-    _require(history, [*ids, DATE, TARGET], "history")
+    require_columns(predictions, [*ids, DATE, Y_TRUE, Y_PRED], source="predictions")
+    require_columns(
+        predictions, [quantile_column(a) for a in alphas], source="predictions (quantiles)"
+    )
+    require_columns(history, [*ids, DATE, TARGET], source="history")
     if predictions.height == 0:
         raise InputError("predictions: no rows to evaluate")
 
@@ -533,7 +530,6 @@ def evaluate_forecasts(
     y = _numeric(preds, Y_TRUE)
     overall, series = _point_metrics(y, _numeric(preds, Y_PRED), per, scale_abs, scale_sq, w)
     metrics = dict(overall)
-    metrics["wrmsse_revenue_weighted"] = 1.0 if uses_revenue_weights(history) else 0.0
 
     if alphas:
         q_preds = {a: _numeric(preds, quantile_column(a)) for a in alphas}

@@ -19,13 +19,14 @@ from benchlab.forecast.data.dataset import ForecastData
 from benchlab.forecast.data.splits import TemporalSplit, temporal_split
 from benchlab.forecast.engine import ForecastTask
 from benchlab.forecast.features import FeatureSpec
-from benchlab.forecast.metrics import evaluate_forecasts
+from benchlab.forecast.metrics import evaluate_forecasts, uses_revenue_weights
 from benchlab.forecast.model_types import model_registry
 from benchlab.forecast.results import ExperimentResult, ModelingStrategy
 from benchlab.forecast.schema import (
     DATE,
     ORACLE_DISPERSION,
     ORACLE_MEAN,
+    PRICE,
     TARGET,
     Y_PRED,
     Y_TRUE,
@@ -208,7 +209,7 @@ class BenchmarkPipeline:
             *[c for c in outcome.predictions.columns if c.startswith("q_")],
             *[c for c in (ORACLE_MEAN, ORACLE_DISPERSION) if c in truth.columns],
         )
-        history = train.select(*ids, DATE, TARGET, *(["price"] if data.has_price else []))
+        history = train.select(*ids, DATE, TARGET, *([PRICE] if data.has_price else []))
         metrics, per_sku = evaluate_forecasts(
             predictions,
             history,
@@ -231,6 +232,7 @@ class BenchmarkPipeline:
             n_workers=outcome.n_workers,
             failures=outcome.failures,
             models=outcome.models,
+            revenue_weights=uses_revenue_weights(history),
         )
 
     def _resolve_model(

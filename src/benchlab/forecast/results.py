@@ -33,7 +33,9 @@ class ExperimentResult:
 
     ``predictions`` has the id columns, ``date``, ``y_true``, ``y_pred``, one ``q_<alpha>``
     column per quantile and, with an oracle, ``oracle_mean``/``oracle_dispersion``.
-    ``per_sku_metrics`` has the id columns and one column per metric.
+    ``per_sku_metrics`` has the id columns and one column per metric. ``revenue_weights`` says
+    how ``wrmsse``/``wspl`` weighted the series: by revenue share (True), by unit-sales share
+    (False, the data has no prices) or unknown (None).
     """
 
     model_type: str
@@ -50,6 +52,7 @@ class ExperimentResult:
     n_workers: int = 1
     failures: list[SkuFailure] = field(default_factory=list)
     models: dict[str, ForecastModel] = field(default_factory=dict)
+    revenue_weights: bool | None = None
 
     @property
     def label(self) -> str:
