@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
+from benchlab.plain import plain_data
 from benchlab.runs import safe_name
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -92,18 +93,14 @@ def flatten_params(params: Mapping[str, Any], prefix: str = "") -> dict[str, str
     """
     flat: dict[str, str] = {}
     for key, raw in params.items():
-        name, value = f"{prefix}{key}", _plain(raw)
+        name, value = f"{prefix}{key}", plain_data(raw)
         if isinstance(value, Mapping) and value:
             flat.update(flatten_params(value, f"{name}."))
-        elif isinstance(value, list | tuple) and any(isinstance(_plain(v), Mapping) for v in value):
+        elif isinstance(value, list) and any(isinstance(v, Mapping) for v in value):
             flat.update(flatten_params({str(i): v for i, v in enumerate(value)}, f"{name}."))
         else:
             flat[name] = _text(value)
     return flat
-
-
-def _plain(value: Any) -> Any:
-    return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
 
 
 def _text(value: Any) -> str:
@@ -321,13 +318,6 @@ class TrackedRun:
             _log.warning("no artifact folder %s, nothing logged", directory)
             return
         self._call(lambda c: c.log_artifacts(self.run_id, str(directory), artifact_path))
-
-    def log_artifact(self, path: Path, artifact_path: str | None = None) -> None:
-        """Copy one file into the run's artifacts (under ``artifact_path``)."""
-        if self.run_id is not None and self._tracker.active and not Path(path).is_file():
-            _log.warning("no artifact file %s, nothing logged", path)
-            return
-        self._call(lambda c: c.log_artifact(self.run_id, str(path), artifact_path))
 
     def set_tags(self, tags: Mapping[str, Any]) -> None:
         """Set tags, values as text cut to MLflow's limit."""
