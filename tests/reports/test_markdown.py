@@ -1,36 +1,31 @@
-"""The Markdown report: tables, sections, relative image links, atomic writes, clear errors."""
+"""Engine reports: table cells, sections, figure links, and Markdown + HTML written atomically."""
 
 from __future__ import annotations
 
 import datetime as dt
+from enum import Enum
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from benchlab.errors import InputError
-from benchlab.forecast.evaluator import ModelEvaluator
-from benchlab.forecast.metrics import evaluate_forecasts
-from benchlab.reports.markdown import format_value, markdown_table, write_report
-from benchlab.reports.plots import make_report_figures
-from tests.forecast.test_evaluator import (
-    HORIZON,
-    ID_COLUMNS,
-    make_evaluator,
-    make_history,
-    make_results,
+from benchlab.reports import html
+from benchlab.reports.markdown import (
+    Section,
+    config_section,
+    figure_links,
+    figures_section,
+    format_value,
+    leaderboard_section,
+    markdown_table,
+    render_sections,
+    write_sections,
 )
-from tests.reports.test_plots import assert_png
 
-DATA_SUMMARY = {
-    "source": "synthetic",
-    "n_skus": 3,
-    "date_range": (dt.date(2019, 12, 23), dt.date(2020, 4, 28)),
-    "train_periods": 100,
-    "test_periods": HORIZON,
-    "frequency": "daily",
-    "horizon": HORIZON,
-}
+
+class Split(Enum):
+    TEMPORAL = "temporal"
 
 
 def test_markdown_table_formats_cells() -> None:
@@ -57,122 +52,67 @@ def test_markdown_table_formats_cells() -> None:
         markdown_table(pl.DataFrame())
 
 
-def test_write_report_has_every_section_and_relative_image_links(tmp_path: Path) -> None:
-    evaluator = make_evaluator()
-    figures = make_report_figures(
-        evaluator, tmp_path / "figures", history=make_history(), n_skus=2, max_results=2, dpi=80
-    )
-    report = write_report(
-        tmp_path / "report.md",
-        title="Test benchmark",
-        evaluator=evaluator,
-        data_summary=DATA_SUMMARY,
-        figures=figures,
-        run_config={"seed": 42, "split_date": dt.date(2020, 4, 1), "out": tmp_path / "runs"},
-    )
-    text = report.read_text(encoding="utf-8")
-
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["figures", "report.md"]  # no temp
-    assert text.startswith("# Test benchmark\n")
-    assert "**Best:** `xgboost_quantile` (individual) with rmsse = 0.85" in text
-    assert "| Date range | 2019-12-23 to 2020-04-28 |" in text
-    assert "| Horizon | 28 |" in text
-    for row in (
-        "| 1 | xgboost_quantile | individual | 0.85 | 1.9 | 0.5 | 0.6 | 0.7 |",
-        "| 2 | xgboost_quantile | combined | 0.9 | 2 | -0.3 | 0.62 | 0.7 |",
-        "| 4 | statquant | combined | 1.1 | 2.6 | 0.1 | — | — |",
-    ):
-        assert row in text
-    assert "coverage_80 |" not in text.split("## Strategy comparison")[0]  # in its own section
-    assert "- **statquant**: individual beats combined by 13.6% on rmsse" in text
-    assert "rmsse_vs_oracle 1.2 = 20% above the oracle" in text
-    assert "rmsse_vs_oracle 1.13 = 13% above the oracle" in text
-    assert "| xgboost_quantile | individual | 80% | 70.0% | -10.0 | 4.2 |" in text
+def test_sections_of_any_task_render_in_order() -> None:
+    board = pl.DataFrame({"rank": [1, 2], "model": ["vit", "cnn"], "accuracy": [0.9, 0.8]})
+    sections = [
+        leaderboard_section(board, "accuracy"),
+        figures_section({"Confusion [val]": "figures/confusion.png", "Loss": "figures/loss.png"}),
+        config_section({"seed": 7, "split": Split.TEMPORAL, "out": Path("runs") / "v"}),
+    ]
+    text = render_sections("Vision run", [s for s in sections if s is not None])
+    assert text.splitlines()[:5] == [
+        "# Vision run",
+        "",
+        "## Leaderboard",
+        "",
+        "Ranked by **accuracy** (higher is better); rank 1 is best.",
+    ]
+    assert "| 1 | vit | 0.9 |" in text
     assert (
-        "| statquant | individual | product_id=90001, store_id=1 | ValueError: series too short"
-        in text
+        "### Confusion [val]\n\n![Confusion \\[val\\]](figures/confusion.png)\n\n### Loss" in text
     )
-    assert "![Leaderboard: rmsse](figures/leaderboard_rmsse.png)" in text
-    assert "![Forecasts: product_id=80558, store_id=2](figures/fan_80558_2.png)" in text
-    assert "split_date: '2020-04-01'" in text
-    for name in ("leaderboard_rmsse.png", "fan_80558_2.png", "fan_90001_1.png"):
-        assert_png(tmp_path / "figures" / name)
+    assert text.endswith("```yaml\nseed: 7\nsplit: temporal\nout: runs/v\n```\n")
+    assert figures_section({}) is None
+    empty = leaderboard_section(board.clear(), "accuracy")
+    assert empty.lines == ["No experiment finished."]
 
 
-def test_report_without_oracle_quantiles_or_failures(tmp_path: Path) -> None:
-    evaluator = ModelEvaluator()
-    evaluator.add(make_results()[2])
-    text = evaluator.to_markdown(title="Point only", figures={"Leaderboard": "lb.png"})
-    assert "## Oracle" not in text
-    assert "## Quantile forecasts" not in text
-    assert "## Data" not in text
-    assert "None: every SKU was fitted and forecast." in text
-    assert "No model ran under both the combined and the individual strategy." in text
-    assert "![Leaderboard](lb.png)" in text
-
-
-def test_report_errors_are_clear_and_leave_no_file(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="no results to evaluate"):
-        write_report(
-            tmp_path / "report.md",
-            title="Empty",
-            evaluator=ModelEvaluator(),
-            data_summary=DATA_SUMMARY,
-            figures={},
-        )
+def test_figure_links_are_relative_to_the_report(tmp_path: Path) -> None:
+    (tmp_path / "fig").mkdir()
+    (tmp_path / "fig" / "a b.png").write_bytes(b"png")
+    report_dir = tmp_path / "out"
+    report_dir.mkdir()
+    links = figure_links(
+        {"absolute": tmp_path / "fig" / "a b.png", "relative": Path("../fig/a b.png")}, report_dir
+    )
+    assert links == {"absolute": "../fig/a%20b.png", "relative": "../fig/a%20b.png"}
     with pytest.raises(InputError, match="figure .*missing.png' does not exist"):
-        write_report(
-            tmp_path / "report.md",
-            title="Broken link",
-            evaluator=make_evaluator(),
-            data_summary=DATA_SUMMARY,
-            figures={"Leaderboard": tmp_path / "missing.png"},
-        )
+        figure_links({"gone": tmp_path / "missing.png"}, report_dir)
+
+
+def test_write_sections_writes_markdown_and_html_beside_it(tmp_path: Path) -> None:
+    sections = [Section("Notes", ["All | good.", "", "![Loss](figures/loss.png)"])]
+    path = write_sections(tmp_path / "report.md", "Run <1>", sections)
+    assert path == tmp_path / "report.md"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "report.md"]
+    assert path.read_text(encoding="utf-8") == render_sections("Run <1>", sections)
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<title>Run &lt;1&gt;</title>" in page and "<h2>Notes</h2>" in page
+    assert '<img alt="Loss" src="figures/loss.png">' in page
+
+
+def test_a_failure_while_writing_leaves_neither_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Markdown is on disk (as a temporary file) when the HTML fails: nothing stays."""
+    seen: list[list[str]] = []
+
+    def failing(title: str, text: str) -> str:
+        seen.append(sorted(p.name for p in tmp_path.iterdir()))
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(html, "markdown_to_html", failing)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        write_sections(tmp_path / "report.md", "Run", [Section("Notes", ["text"])])
+    assert len(seen) == 1 and any(name.startswith(".report.md.") for name in seen[0]), seen
     assert list(tmp_path.iterdir()) == []
-
-
-def test_relative_figure_paths_are_relative_to_the_report(tmp_path: Path) -> None:
-    evaluator = make_evaluator()
-    figures = make_report_figures(evaluator, tmp_path / "figures", dpi=80)
-    relative = {"Leaderboard": Path("figures/leaderboard_rmsse.png")}
-    text = write_report(
-        tmp_path / "report.md",
-        title="Relative",
-        evaluator=evaluator,
-        data_summary={"SKUs": 3, "train": "2020-01-01 … 2020-03-31"},
-        figures=relative,
-    ).read_text(encoding="utf-8")
-    assert figures["Leaderboard: rmsse"] == tmp_path / relative["Leaderboard"]
-    assert "![Leaderboard](figures/leaderboard_rmsse.png)" in text
-    assert "| SKUs | 3 |" in text and "| Train | 2020-01-01 … 2020-03-31 |" in text
-
-
-def test_report_from_real_metrics(tmp_path: Path) -> None:
-    """Integration: metrics from ``evaluate_forecasts`` flow into a full report."""
-    history = make_history()
-    evaluator = ModelEvaluator("wrmsse")
-    for result in make_results():
-        result.metrics, result.per_sku_metrics = evaluate_forecasts(
-            result.predictions,
-            history,
-            id_columns=ID_COLUMNS,
-            quantile_alphas=result.quantile_alphas,
-        )
-        evaluator.add(result)
-    board = evaluator.leaderboard()
-    assert board.columns[3:6] == ["wrmsse", "rmsse", "mase"]
-    assert board["rank"].to_list() == [1, 2, 3, 4]
-
-    figures = make_report_figures(evaluator, tmp_path / "fig", dpi=80)
-    text = write_report(
-        tmp_path / "out" / "report.md",
-        title="Real metrics",
-        evaluator=evaluator,
-        data_summary=DATA_SUMMARY,
-        figures=figures,
-    ).read_text(encoding="utf-8")
-    assert "![Leaderboard: wrmsse](../fig/leaderboard_wrmsse.png)" in text
-    assert "wrmsse_vs_oracle" in text and "above the oracle" in text
-    assert "| xgboost_quantile | combined | 80% |" in text
-    assert "wrmsse_revenue_weighted" not in text  # a flag, explained in words
-    assert "unit-sales share" in text

@@ -182,13 +182,13 @@ class ModelEvaluator:
         data_summary: Mapping[str, Any] | None = None,
         run_config: Mapping[str, Any] | None = None,
     ) -> str:
-        """The Markdown report (see :func:`benchlab.reports.markdown.render_report`).
+        """The Markdown report (see :func:`benchlab.forecast.report.render_report`).
 
         ``figures`` maps a caption to an image path relative to where the report will live.
         Raises :class:`~benchlab.errors.InputError` when no result has been added.
         """
         self._require_results("to_markdown")
-        from benchlab.reports.markdown import render_report
+        from benchlab.forecast.report import render_report
 
         return render_report(
             self,

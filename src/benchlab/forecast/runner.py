@@ -216,8 +216,8 @@ def forecast_report_sections(
     config: ForecastRunConfig, outcome: RunOutcome, run: RunFolder
 ) -> list[Section]:
     """Draw the figures into ``run/figures`` and return the report's sections."""
-    from benchlab.reports.markdown import report_sections
-    from benchlab.reports.plots import make_report_figures
+    from benchlab.forecast.plots import make_report_figures
+    from benchlab.forecast.report import report_sections
 
     details: ForecastRun = outcome.details
     data, split = details.pipeline.data, details.pipeline.split

@@ -17,10 +17,10 @@ import polars as pl
 
 from benchlab.data.validation import source_name
 from benchlab.errors import InputError
+from benchlab.forecast.plots import error_over_time_chart
 from benchlab.forecast.release.serving import forecast, read_input
 from benchlab.forecast.schema import DATE, TARGET, Y_PRED
 from benchlab.release.manager import LoadedRelease
-from benchlab.reports.plots import error_over_time_chart
 from benchlab.runs import RunFolder
 
 MONITOR_METRICS = ("mae", "rmse")
