@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from benchlab import parallel
@@ -35,3 +37,20 @@ def test_parallel_map_returns_every_result(workers: int) -> None:
         progress=True,
     )
     assert sorted(out) == [i * i for i in range(20)]
+
+
+def test_threads_and_workers_count_the_same_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a container the host's core count (os.cpu_count) is not what this process may use."""
+    monkeypatch.setattr(parallel, "available_cores", lambda: 6)
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    assert parallel.resolve_n_jobs(-1) == parallel.resolve_n_workers(-1) == 6
+    assert parallel.resolve_n_jobs(-2) == parallel.resolve_n_workers(-2) == 5
+    assert parallel.resolve_n_jobs(4) == 4
+    assert parallel.resolve_n_jobs(0) == parallel.resolve_n_workers(0) == 1
+    assert parallel.resolve_n_jobs(-100) == 1
+
+
+def test_available_cores_follows_the_cpu_affinity() -> None:
+    if not hasattr(os, "sched_getaffinity"):
+        pytest.skip("no CPU affinity on this platform")
+    assert parallel.available_cores() == len(os.sched_getaffinity(0))

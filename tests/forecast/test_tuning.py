@@ -177,6 +177,7 @@ def test_bad_search_spaces_fail_before_any_trial(tiny_paths, tmp_path) -> None:
         )
 
 
+@pytest.mark.slow  # two CLI processes, each importing benchlab and running 3 trials
 def test_two_processes_share_one_study(tiny_paths, tmp_path) -> None:
     config = tmp_path / "tune.yaml"
     config.write_text(yaml.safe_dump(_raw(tiny_paths, tmp_path)))

@@ -2,6 +2,9 @@
 
 Like scikit-learn's ``parametrize_with_checks`` or timm's ``test_models``: a model added to the
 registry is checked against the whole contract of ``ForecastModel`` without a line of new test.
+Each model is fitted once per module (the ``fitted`` fixture) with small, fast hyperparameters
+(``FAST``; a model without an entry is fitted with its defaults); only the reproducibility check
+fits it a second time.
 """
 
 from __future__ import annotations
@@ -23,6 +26,27 @@ from .conftest import HORIZON, SEASON, Panel
 NAMES = model_registry.list_available_types()
 ALPHAS = (0.1, 0.3, 0.7, 0.9)  # 0.5 left out on purpose: models add it for the point forecast
 
+#: Small hyperparameters that still fit the weekly test panel well, so the checks run fast.
+_SMALL_NET = {"learning_rate": 0.01, "max_epochs": 10, "hidden_sizes": [16], "batch_size": 64}
+_SMALL_LSTM = {
+    "input_size": 14,
+    "hidden_size": 32,
+    "dropout": 0.0,
+    "learning_rate": 0.01,
+    "max_epochs": 8,
+    "batch_size": 16,
+}
+FAST: dict[str, dict[str, Any]] = {
+    "lightning_standard": _SMALL_NET,
+    "lightning_quantile": _SMALL_NET,
+    "lstm": _SMALL_LSTM,
+    "lstm_quantile": _SMALL_LSTM,
+    "xgboost_standard": {"n_estimators": 30},
+    "xgboost_quantile": {"n_estimators": 30},
+    "lightgbm_standard": {"n_estimators": 30},
+    "lightgbm_quantile": {"n_estimators": 30},
+}
+
 TUNABLE = [n for n in NAMES if model_registry.get(n).Params.model_fields]
 QUANTILE = [n for n in NAMES if model_registry.get(n).info.supports_quantiles]
 every_model = pytest.mark.parametrize("name", NAMES)
@@ -35,7 +59,13 @@ def _cls(name: str) -> type[ForecastModel]:
 
 
 def _kwargs(name: str) -> dict[str, Any]:
+    """Alphas for a quantile model; no hyperparameters (the defaults)."""
     return {"quantile_alphas": ALPHAS} if _cls(name).info.supports_quantiles else {}
+
+
+def _fast(name: str) -> dict[str, Any]:
+    """What the fitting checks build ``name`` with: ``_kwargs`` plus its ``FAST`` params."""
+    return {**_kwargs(name), **FAST.get(name, {})}
 
 
 def _fit_forecast(model: ForecastModel, panel: Panel) -> tuple[np.ndarray, np.ndarray | None]:
@@ -54,12 +84,12 @@ def _truth(model: ForecastModel, panel: Panel) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def fitted(panel: Panel) -> Callable[[str], Forecast]:
-    """Each model fitted once with default hyperparameters (cached across the checks)."""
+    """Each model fitted once with its ``FAST`` hyperparameters (cached across the checks)."""
     cache: dict[str, Forecast] = {}
 
     def get(name: str) -> Forecast:
         if name not in cache:
-            model = create_model(name, **_kwargs(name))
+            model = create_model(name, **_fast(name))
             point, quantiles = _fit_forecast(model, panel)
             cache[name] = (model, point, quantiles, _truth(model, panel))
         return cache[name]
@@ -68,6 +98,12 @@ def fitted(panel: Panel) -> Callable[[str], Forecast]:
 
 
 # --- metadata and hyperparameters ------------------------------------------------------------
+def test_fast_parameters_name_registered_models_and_valid_values() -> None:
+    assert set(FAST) <= set(NAMES)
+    for name, params in FAST.items():
+        assert _cls(name)(**params).get_params().items() >= params.items()
+
+
 @every_model
 def test_info_describes_the_model(name: str) -> None:
     cls = _cls(name)
@@ -154,7 +190,7 @@ def test_same_random_state_gives_identical_predictions(
     name: str, panel: Panel, fitted: Callable[[str], Forecast]
 ) -> None:
     _, point, quantiles, _ = fitted(name)
-    again, again_q = _fit_forecast(create_model(name, **_kwargs(name)), panel)
+    again, again_q = _fit_forecast(create_model(name, **_fast(name)), panel)
     np.testing.assert_array_equal(again, point)
     if quantiles is not None:
         np.testing.assert_array_equal(again_q, quantiles)
@@ -222,11 +258,30 @@ def test_save_writes_native_files_that_reload(
     loaded = type(model).load(tmp_path / name)
     assert loaded.get_params() == model.get_params()
     if model.info.input_kind == "features":
-        np.testing.assert_array_equal(loaded.predict(panel.X_test), point)
-        if quantiles is not None:
-            np.testing.assert_array_equal(loaded.predict_quantiles(panel.X_test), quantiles)
-    else:  # series models are refitted on each history: same parameters, same forecast
+        again = loaded.predict(panel.X_test)
+        again_q = loaded.predict_quantiles(panel.X_test) if quantiles is not None else None
+    elif len(files) > 1:  # a series model with weights forecasts without a refit
+        again, again_q = loaded.forecast(HORIZON)
+    else:  # one that keeps only parameters is refitted on each history: same forecast
         again, again_q = _fit_forecast(loaded, panel)
-        np.testing.assert_array_equal(again, point)
-        if quantiles is not None:
-            np.testing.assert_array_equal(again_q, quantiles)
+    np.testing.assert_array_equal(again, point)
+    if quantiles is not None:
+        np.testing.assert_array_equal(again_q, quantiles)
+
+
+@every_model
+def test_a_missing_weight_file_is_named_on_load(
+    name: str, fitted: Callable[[str], Forecast], tmp_path: Path
+) -> None:
+    model = fitted(name)[0]
+    files = model.save(tmp_path)
+    params = model._params_path(tmp_path)
+    for path in files:
+        if path == params:
+            continue
+        data = path.read_bytes()
+        path.unlink()
+        with pytest.raises(InputError, match=rf"lacks .*{path.name}"):
+            type(model).load(tmp_path)
+        path.write_bytes(data)
+    type(model).load(tmp_path)  # every file back: loads

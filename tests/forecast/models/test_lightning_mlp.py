@@ -27,6 +27,7 @@ def _skewed(n: int = 2000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
+@pytest.mark.slow  # default hyperparameters: up to 50 epochs
 @pytest.mark.parametrize("cls", [LightningStandard, LightningQuantile])
 def test_beats_predicting_the_training_mean(cls: type, panel: Panel) -> None:
     model = cls(quantile_alphas=[0.1, 0.9] if cls is LightningQuantile else None)
@@ -54,6 +55,7 @@ def test_scaling_comes_from_the_training_rows_only(panel: Panel) -> None:
     assert model.feature_scaler_.to_dict() == before
 
 
+@pytest.mark.slow  # 30 epochs on 2000 rows
 def test_quantiles_are_ordered_and_cover_the_training_data() -> None:
     X, y = _skewed()
     alphas = [0.1, 0.5, 0.9]

@@ -31,6 +31,7 @@ def _flat(series: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(series), np.concatenate([[0], np.cumsum([len(s) for s in series])])
 
 
+@pytest.mark.slow  # default hyperparameters: up to 50 epochs
 @pytest.mark.parametrize("cls", [LSTM, LSTMQuantile])
 def test_one_model_forecasts_series_of_very_different_levels(cls: type) -> None:
     """Per-series scaling: one network serves levels 10 and 1000 and beats each series' mean."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 import xgboost as xgb
 
+from benchlab import parallel
 from benchlab.errors import InputError
 from benchlab.forecast.models.xgboost import XGBoostQuantile, XGBoostStandard
 
@@ -88,3 +90,10 @@ def test_other_tree_methods_and_all_cores() -> None:
     for tree_method in ("approx", "exact"):
         model = XGBoostStandard(tree_method=tree_method, n_estimators=5, n_jobs=-1).fit(X, y)
         assert np.isfinite(model.predict(X)).all()
+
+
+def test_all_cores_means_the_cores_this_process_may_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "available_cores", lambda: 3)
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)  # the host's count, seen from a container
+    assert XGBoostStandard(n_jobs=-1)._train_params()["nthread"] == 3
+    assert XGBoostStandard(n_jobs=-2)._train_params()["nthread"] == 2
