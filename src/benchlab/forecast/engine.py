@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from benchlab.data.validation import describe_rows
 from benchlab.errors import InputError
 from benchlab.forecast.features import FeatureSpec, build_features
 from benchlab.forecast.model_types import create_model
@@ -192,8 +193,8 @@ def _series_forecast(
         .join(series_index, on=ids, how="left")
     )
     if keyed.get_column("_series").null_count():
-        missing = keyed.filter(pl.col("_series").is_null()).select(ids).unique().head(5)
-        raise InputError(f"series without training history: {missing.rows()}")
+        missing = keyed.filter(pl.col("_series").is_null()).select(ids).unique()
+        raise InputError(f"series without training history: {describe_rows(missing, ids)}")
     s = keyed.get_column("_series").to_numpy()
     h = keyed.get_column("_step").to_numpy()
     q = quantiles[s, h, :] if quantiles is not None else None

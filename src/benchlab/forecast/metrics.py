@@ -23,7 +23,7 @@ import polars as pl
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
-from benchlab.data.validation import require_columns
+from benchlab.data.validation import describe_rows, require_columns
 from benchlab.errors import InputError
 from benchlab.forecast.schema import (
     DATE,
@@ -451,10 +451,10 @@ def _series_index(predictions: pl.DataFrame, keys: pl.DataFrame, ids: list[str])
     joined = preds.join(keys, on=ids, how="left", maintain_order="left")
     unknown = joined.filter(pl.col(_SID).is_null())
     if unknown.height:
-        examples = unknown.select(ids).unique(maintain_order=True).head(5).rows()
+        series = unknown.select(ids).unique()
         raise InputError(
             f"predictions: {unknown.height} rows belong to series absent from the training "
-            f"history, e.g. {examples}"
+            f"history: {describe_rows(series, ids)}"
         )
     return joined
 

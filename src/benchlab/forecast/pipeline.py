@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -16,6 +17,7 @@ import polars as pl
 from benchlab.errors import InputError
 from benchlab.forecast.config import DataConfig, TrainingConfig
 from benchlab.forecast.data.dataset import ForecastData
+from benchlab.forecast.data.skus import check_sku_tuples, normalise_sku_tuples
 from benchlab.forecast.data.splits import TemporalSplit, temporal_split
 from benchlab.forecast.engine import ForecastTask
 from benchlab.forecast.features import FeatureSpec
@@ -115,19 +117,9 @@ class BenchmarkPipeline:
         ids = list(data.id_columns)
         if sku_tuples is None:
             return split.train, split.test
-        wanted = [tuple(s) if isinstance(s, list | tuple) else (s,) for s in sku_tuples]
-        if not wanted:
-            raise InputError("sku_tuples is empty: select at least one SKU tuple")
-        if any(len(s) != len(ids) for s in wanted):
-            raise InputError(f"each SKU tuple must have {len(ids)} values ({', '.join(ids)})")
-        keys = pl.DataFrame(wanted, schema=data.frame.select(ids).schema, orient="row")
-        known = data.frame.select(ids).unique()
-        unknown = keys.join(known, on=ids, how="anti")
-        if unknown.height:
-            raise InputError(
-                f"{data.source}: unknown SKU tuple(s) {unknown.head(5).rows()} "
-                f"({known.height} SKUs loaded, e.g. {known.sort(ids).head(3).rows()})"
-            )
+        source = Path(data.source).name or "data"
+        keys = normalise_sku_tuples(sku_tuples, ids, data.frame.schema, source=source)
+        check_sku_tuples(data.frame.select(ids), keys, source=source)
         train = split.train.join(keys, on=ids, how="semi")
         test = split.test.join(keys, on=ids, how="semi")
         return train, test
