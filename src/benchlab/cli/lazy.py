@@ -41,7 +41,7 @@ def as_command(obj: Any, name: str) -> Any:
     elif hasattr(obj, "make_context") and hasattr(obj, "invoke"):
         command = obj
     elif callable(obj):
-        single = typer.Typer(pretty_exceptions_enable=False)
+        single = typer.Typer(pretty_exceptions_enable=False, add_completion=False)
         single.command(name)(obj)
         command = typer.main.get_command(single)
     else:

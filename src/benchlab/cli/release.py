@@ -28,6 +28,7 @@ app = typer.Typer(
     help="Releases: versioned, verified packages of a run's experiment.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    add_completion=False,
 )
 ReleaseRef = Annotated[str, typer.Argument(help="name@version or name@latest")]
 

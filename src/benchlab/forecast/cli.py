@@ -16,6 +16,7 @@ app = typer.Typer(
     help="Demand forecasting per SKU tuple: its models and the quick demo.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    add_completion=False,
 )
 
 DEMO_CONFIG = "m5_quick.yaml"
