@@ -1,22 +1,18 @@
-"""Process fan-out with joblib (loky) and a Rich progress bar; no home-made pool."""
+"""Cores, process fan-out with joblib (loky) and a Rich progress bar; no home-made pool.
+
+Counting cores is cheap to import: joblib and the progress bar are imported on first use.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from joblib import Parallel, delayed, parallel_config
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -61,6 +57,16 @@ def resolve_n_workers(n_workers: int | None) -> int:
 
 def make_progress(console: Console | None = None) -> Progress:
     """A progress bar showing done / total, rate and ETA, on stderr so stdout stays clean."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -89,6 +95,8 @@ def parallel_map(
     Results arrive in completion order; callers that need an order sort them. Worker processes
     run with one BLAS/OpenMP thread each so the pool does not oversubscribe the cores.
     """
+    from joblib import Parallel, delayed, parallel_config
+
     bar = make_progress() if progress else None
     task_id = bar.add_task(description, total=total, rate="") if bar else None
     if bar:
