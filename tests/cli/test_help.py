@@ -87,12 +87,13 @@ except SystemExit as done:
     "setup",
     [
         "import benchlab",
+        "import benchlab.config, benchlab.tasks, benchlab.cli",
         HELP.format(args=["--help"]),
         HELP.format(args=["run", "--help"]),
         HELP.format(args=["data", "--help"]),
         HELP.format(args=["release", "--help"]),
     ],
-    ids=["import", "help", "run-help", "data-help", "release-help"],
+    ids=["import", "import-engine", "help", "run-help", "data-help", "release-help"],
 )
 def test_start_up_imports_no_heavy_library_and_no_task_module(setup: str) -> None:
     """Only the tiny ``__init__`` of each task package may be imported (to list the tasks)."""
