@@ -70,4 +70,3 @@ class Registry(Generic[T]):
     def __contains__(self, name: object) -> bool:
         self._ensure_discovered()
         return name in self._entries
-
