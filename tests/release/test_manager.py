@@ -85,6 +85,30 @@ def test_path_traversal_is_refused(manager, run_dir: Path, tmp_path: Path, name,
     assert not manager.releases_dir.exists() or not any(manager.releases_dir.rglob("*.json"))
 
 
+def test_a_failure_mid_write_leaves_nothing(
+    manager, run_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The models are copied into the temporary release, then the write fails: the release
+    is not there, and neither is the temporary folder that held the half-written files."""
+    import benchlab.release.manager as manager_module
+
+    seen: list[Path] = []
+    copytree = manager_module.shutil.copytree
+
+    def copy_then_fail(source, target, *args, **kwargs):
+        monkeypatch.setattr(manager_module.shutil, "copytree", copytree)  # nested calls: real
+        copytree(source, target, *args, **kwargs)
+        seen.append(Path(target).parent)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(manager_module.shutil, "copytree", copy_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        manager.create(run_dir, "half", "1.0.0")
+    assert seen and seen[0].name.startswith(".tmp-")  # files were really being written
+    assert not seen[0].exists()
+    assert not any((manager.releases_dir / "half").iterdir())
+
+
 def test_choose_experiment_by_model_and_strategy(manager, run_dir: Path) -> None:
     manager.create(run_dir, "base", "0.1.0", model="statquant", strategy="individual")
     info = manager.show("base@0.1.0")
