@@ -27,8 +27,6 @@ import math
 import os
 import pickle
 import re
-import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +51,7 @@ from benchlab.forecast.data.seed_files import (
 )
 from benchlab.forecast.features import FeatureSpec, build_features
 from benchlab.forecast.schema import SEED_ID_COLUMNS
+from benchlab.runs import scratch_directory
 
 __all__ = [
     "END_DATE",
@@ -189,15 +188,14 @@ def generate_synthetic(
     spec = FeatureSpec.for_horizon(horizon, season_length=SEASON_LENGTH, mode="direct")
     mapping = _mapping(model, spec, name=name, seed=seed, horizon=horizon)
 
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out))
-    try:
+    # written beside the destination, then each file renamed into place; a killed process's
+    # temporary folder is swept by the next generation into ``out``
+    with scratch_directory(out, "synth") as tmp:
         _write_chunks(model, horizon, chunk, tmp, progress=progress, label=name)
         (tmp / MAPPING_JSON).write_text(json.dumps(mapping, indent=2) + "\n")
         (tmp / MAPPING_PKL).write_bytes(pickle.dumps(mapping, protocol=4))
         for file in (FEATURES_FILE, TARGET_FILE, ORACLE_FILE, MAPPING_JSON, MAPPING_PKL):
             os.replace(tmp / file, out / file)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return SynthPaths(
         features=out / FEATURES_FILE,
         target=out / TARGET_FILE,
