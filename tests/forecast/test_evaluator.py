@@ -93,6 +93,7 @@ def make_result(
         mae=(pl.col("y_true") - pl.col("y_pred")).abs().mean()
     )
     return ExperimentResult(
+        model=model,
         model_type=model,
         strategy=strategy,
         id_columns=ID_COLUMNS,

@@ -54,6 +54,15 @@ def test_combined_uses_configured_model(pipeline: BenchmarkPipeline) -> None:
     assert result.predictions.height == 2 * 28
 
 
+def test_a_labelled_model_keeps_its_label_and_its_type(tiny_data_config: DataConfig) -> None:
+    training = TrainingConfig(random_state=1)
+    training.set_model_config("statquant", label="baseline")
+    pipe = BenchmarkPipeline(tiny_data_config, training)
+    result = pipe.run_experiment(SKUS, ModelingStrategy.COMBINED, "baseline", progress=False)
+    assert (result.model, result.model_type) == ("baseline", "statquant")
+    assert result.label == "baseline [combined]" and result.record().model == "baseline"
+
+
 def test_trained_models_beat_naive_and_approach_oracle(pipeline: BenchmarkPipeline) -> None:
     """A real model on the generator's data lands between the oracle and a naive baseline."""
     tree = pipeline.run_experiment(

@@ -42,7 +42,7 @@ class ModelEvaluator:
     lower_is_better
         Direction per metric, overriding the defaults of the engine's ``ranking_key``.
 
-    Adding a second result for the same ``(model_type, strategy)`` replaces the first.
+    Adding a second result for the same ``(model, strategy)`` replaces the first.
     Reading methods (``leaderboard``, ``best``, ``to_markdown`` …) on an evaluator without
     results raise :class:`benchlab.errors.InputError` (a ``ValueError``).
     """
@@ -67,7 +67,7 @@ class ModelEvaluator:
         return self._board.lower_is_better
 
     def add(self, result: ExperimentResult) -> None:
-        """Add one experiment; a repeated ``(model_type, strategy)`` replaces the earlier one."""
+        """Add one experiment; a repeated ``(model, strategy)`` replaces the earlier one."""
         if not isinstance(result, ExperimentResult):
             raise InputError(
                 f"ModelEvaluator.add expects an ExperimentResult, got {type(result).__name__}"

@@ -210,7 +210,8 @@ class BenchmarkPipeline:
             season_length=data.season_length,
         )
         return ExperimentResult(
-            model_type=label,
+            model=label,
+            model_type=task.model_type,
             strategy=strategy,
             id_columns=data.id_columns,
             quantile_alphas=task.quantile_alphas,

@@ -268,7 +268,7 @@ def _quantile_section(board: pl.DataFrame) -> Section | None:
 def _failures_section(evaluator: ModelEvaluator) -> Section:
     rows = [
         {
-            "model": result.model_type,
+            "model": result.model,
             "strategy": ModelingStrategy(result.strategy).value,
             "SKU": sku_label(result.id_columns, failure.sku),
             "reason": " ".join(failure.reason.split())[:200],

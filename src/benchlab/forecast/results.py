@@ -29,7 +29,10 @@ class SkuFailure:
 
 @dataclass
 class ExperimentResult:
-    """Predictions, metrics and timings of ``model_type`` trained under ``strategy``.
+    """Predictions, metrics and timings of model ``model`` trained under ``strategy``.
+
+    ``model`` is the name the config gives the model (``lightgbm_quantile2`` for the second
+    ``lightgbm_quantile`` of a config); ``model_type`` is its registered type.
 
     ``predictions`` has the id columns, ``date``, ``y_true``, ``y_pred``, one ``q_<alpha>``
     column per quantile and, with an oracle, ``oracle_mean``/``oracle_dispersion``.
@@ -38,6 +41,7 @@ class ExperimentResult:
     (False, the data has no prices) or unknown (None).
     """
 
+    model: str
     model_type: str
     strategy: ModelingStrategy
     id_columns: tuple[str, ...]
@@ -56,7 +60,7 @@ class ExperimentResult:
 
     @property
     def label(self) -> str:
-        return f"{self.model_type} [{self.strategy.value}]"
+        return f"{self.model} [{self.strategy.value}]"
 
     @property
     def n_skus(self) -> int:
@@ -69,7 +73,7 @@ class ExperimentResult:
     def record(self) -> ExperimentRecord:
         """This experiment as the engine's leaderboard and tracking see it."""
         return ExperimentRecord(
-            model=self.model_type,
+            model=self.model,
             keys={"strategy": ModelingStrategy(self.strategy).value},
             metrics=dict(self.metrics),
             info={

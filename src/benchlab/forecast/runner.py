@@ -178,12 +178,12 @@ def _point_log_dir_to_final_folder(run: RunFolder, result: ExperimentResult) -> 
 
 
 def _experiment_dir(result: ExperimentResult) -> str:
-    return f"{result.strategy.value}/{safe_name(result.model_type)}"
+    return f"{result.strategy.value}/{safe_name(result.model)}"
 
 
 def _write_experiment(run: RunFolder, result: ExperimentResult) -> None:
     folder = _experiment_dir(result)
-    name = f"predictions_{safe_name(result.model_type)}_{result.strategy.value}.parquet"
+    name = f"predictions_{safe_name(result.model)}_{result.strategy.value}.parquet"
     run.write_parquet(name, result.predictions)
     run.write_parquet(f"{folder}/per_sku_metrics.parquet", result.per_sku_metrics)
     run.write_json(
