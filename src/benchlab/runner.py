@@ -8,10 +8,12 @@ evaluates. Layout of a run folder (``<output_dir>/<task>/<dataset>/<run_id>/``):
     leaderboard.csv    every experiment ranked on the task's primary metric
     metrics.json       the ``--json`` summary: run_dir and one entry per experiment
     report.md          the report, built from the sections the task supplies
+    report.html        the same report as a self-contained page (images linked relatively)
     …                  the task's own files (models, predictions, figures)
     manifest.json      SHA-256 and size of every file, environment, git commit
 
-The folder is written as ``.tmp-<run_id>`` and renamed into place when complete.
+The folder is written as ``.tmp-<run_id>@<host>@<pid>@<hex>`` and renamed into place when
+complete; the next run sweeps such folders whose process is gone (a run killed with SIGKILL).
 """
 
 from __future__ import annotations
@@ -143,4 +145,4 @@ def print_summary(summary: RunSummary, console: Console) -> None:
     """The task's leaderboard and where the run went."""
     summary.task.print_summary(summary.outcome, console)
     console.print(f"run folder: {summary.run_dir}", soft_wrap=True)
-    console.print(f"report: {summary.run_dir / 'report.md'}", soft_wrap=True)
+    console.print(f"report: {summary.run_dir / 'report.md'} (and report.html)", soft_wrap=True)

@@ -44,6 +44,7 @@ def test_monitor_writes_report_and_flags_no_drift_on_perfect_actuals(
     assert int(result.periods["rows"].sum()) == pl.read_parquet(actuals).height
     for name in (
         "report.md",
+        "report.html",
         "error_over_time.png",
         "periods.csv",
         "monitor.json",
@@ -62,6 +63,9 @@ def test_monitor_flags_drift_beyond_the_margin(manager, new_data, tmp_path: Path
     assert result.threshold == pytest.approx(1.5 * test_mae)
     assert result.drift and result.periods["drift"].all()
     assert result.periods["mae"].to_numpy() == pytest.approx(2.0 * test_mae)
+    report = (result.run_dir / "report.md").read_text()
+    assert report.count("| **yes** |") == result.periods.height
+    assert "![mae over time](error_over_time.png)" in report
     saved = json.loads((result.run_dir / "monitor.json").read_text())
     assert saved["drift"] is True and len(saved["drifted_periods"]) == result.periods.height
     # A margin wider than the shift: no drift.

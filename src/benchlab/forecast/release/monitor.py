@@ -4,7 +4,7 @@ The release forecasts every row of the actuals file (features + ``target``); err
 aggregated per period (a week for daily data) and compared with the release's own test error:
 a period whose error exceeds ``test error × (1 + margin)`` is flagged as drift. The result is a
 folder ``runs/monitor/<name>/<run_id>/`` with ``report.md``, ``error_over_time.png``,
-``periods.csv`` and ``monitor.json``, written atomically like every run.
+``periods.csv`` and ``monitor.json`` (and ``report.html``), written atomically like every run.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from benchlab.forecast.plots import error_over_time_chart
 from benchlab.forecast.release.serving import forecast, read_input
 from benchlab.forecast.schema import DATE, TARGET, Y_PRED
 from benchlab.release.manager import LoadedRelease
+from benchlab.reports.markdown import Section, image_link, markdown_table, write_sections
 from benchlab.runs import RunFolder
 
 MONITOR_METRICS = ("mae", "rmse")
@@ -138,14 +139,14 @@ def monitor_release(
             drift=bool(periods["drift"].any()),
         )
         run.write_json("monitor.json", result.to_json())
-        report = _report(
+        sections = _report_sections(
             release, result, source_name(actuals_path), figure.name, test_end, margin, period
         )
-        run.file("report.md").write_text(report)
+        write_sections(run.file("report.md"), f"Monitoring {release.ref}", sections)
     return result
 
 
-def _report(
+def _report_sections(
     release: LoadedRelease,
     result: MonitorResult,
     source: str,
@@ -153,28 +154,34 @@ def _report(
     test_end: str | None,
     margin: float,
     period: str,
-) -> str:
+) -> list[Section]:
+    """The monitoring report: status, threshold, the error chart and one row per period."""
     status = (
         f"**DRIFT** in {len(result.drifted_periods)} of {result.periods.height} periods"
         if result.drift
         else f"no drift in {result.periods.height} periods"
     )
-    lines = [
-        f"# Monitoring {release.ref}",
-        "",
-        f"Actuals: `{source}`; the release was tested up to {test_end}. Status: {status}.",
-        "",
-        f"A period drifts when its {result.metric} exceeds the release's test {result.metric} "
-        f"({result.baseline:.4g}) by more than {margin:.0%}: threshold {result.threshold:.4g}.",
-        "",
-        f"![{result.metric} over time]({figure})",
-        "",
-        f"| period ({period}) | rows | mae | rmse | bias | drift |",
-        "|---|---:|---:|---:|---:|---|",
-    ]
-    for row in result.periods.iter_rows(named=True):
-        lines.append(
-            f"| {row['period']} | {row['rows']} | {row['mae']:.4g} | {row['rmse']:.4g} | "
-            f"{row['bias']:.4g} | {'**yes**' if row['drift'] else 'no'} |"
+    table = result.periods.select(
+        pl.col("period").cast(pl.String).alias(f"period ({period})"),
+        "rows",
+        "mae",
+        "rmse",
+        "bias",
+        pl.when(pl.col("drift")).then(pl.lit("**yes**")).otherwise(pl.lit("no")).alias("drift"),
+    )
+    return [
+        Section(
+            None,
+            [
+                f"Actuals: `{source}`; the release was tested up to {test_end}. Status: {status}.",
+                "",
+                f"A period drifts when its {result.metric} exceeds the release's test "
+                f"{result.metric} ({result.baseline:.4g}) by more than {margin:.0%}: threshold "
+                f"{result.threshold:.4g}.",
+                "",
+                image_link(f"{result.metric} over time", figure),
+                "",
+                markdown_table(table),
+            ],
         )
-    return "\n".join(lines) + "\n"
+    ]
