@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
+from importlib.metadata import EntryPoint
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
 
+from benchlab import tasks
 from benchlab.forecast.config import DataConfig
 from benchlab.forecast.data.synthetic import SynthPaths, generate_synthetic
 
@@ -69,3 +72,19 @@ def weekly_panel(n_series: int = 4, n_weeks: int = 120, seed: int = 0) -> pl.Dat
             )
         )
     return pl.concat(frames)
+
+
+@pytest.fixture()
+def register_task(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str, str], None]]:
+    """``register_task(name, "module:TASK")`` adds an entry point beside the real ones, as a
+    package declaring a task would; the task registry is rebuilt around the test."""
+    real = list(tasks.entry_points(group=tasks.ENTRY_POINT_GROUP))
+    added: list[EntryPoint] = []
+    monkeypatch.setattr(tasks, "entry_points", lambda *, group: [*real, *added])
+    tasks._discovered.cache_clear()
+
+    def register(name: str, value: str) -> None:
+        added.append(EntryPoint(name=name, value=value, group=tasks.ENTRY_POINT_GROUP))
+
+    yield register
+    tasks._discovered.cache_clear()

@@ -4,39 +4,14 @@ not part of benchlab running end to end through the engine."""
 from __future__ import annotations
 
 import json
-from importlib.metadata import EntryPoint
 from pathlib import Path
 
 import pytest
 
-from benchlab import tasks
 from benchlab.config import parse_run_config
 from benchlab.errors import InputError
 from benchlab.runner import run_task
 from benchlab.tasks import TaskRegistrationError, TaskSpec, get_spec, resolve, task_specs
-
-GROUP = tasks.ENTRY_POINT_GROUP
-
-
-@pytest.fixture()
-def extra_entry_points(monkeypatch: pytest.MonkeyPatch):
-    """Install entry points beside the real ones; the registry is rebuilt around each test."""
-    real = list(tasks.entry_points(group=GROUP))
-    added: list[EntryPoint] = []
-
-    def fake(*, group: str):
-        assert group == GROUP
-        return [*real, *added]
-
-    monkeypatch.setattr(tasks, "entry_points", fake)
-    tasks._discovered.cache_clear()
-    yield added
-    tasks._discovered.cache_clear()
-
-
-def point(name: str, value: str) -> EntryPoint:
-    return EntryPoint(name=name, value=value, group=GROUP)
-
 
 DUPLICATE = TaskSpec(name="forecast", summary="x", task="tests.toy_task:Toy")
 NOT_A_SPEC = "not a spec"
@@ -48,8 +23,8 @@ def test_the_forecast_task_is_registered_with_strings_only() -> None:
     assert spec.load_task().config_class.__name__ == "ForecastRunConfig"
 
 
-def test_a_task_outside_benchlab_runs_end_to_end(extra_entry_points, tmp_path: Path) -> None:
-    extra_entry_points.append(point("toy", "tests.toy_task:TASK"))
+def test_a_task_outside_benchlab_runs_end_to_end(register_task, tmp_path: Path) -> None:
+    register_task("toy", "tests.toy_task:TASK")
     assert list(task_specs()) == ["forecast", "toy"]
     config = parse_run_config(
         {"task": "toy", "seed": 3, "noise": [2.0, 0.1], "output_dir": str(tmp_path / "runs")}
@@ -78,8 +53,8 @@ def test_a_task_outside_benchlab_runs_end_to_end(extra_entry_points, tmp_path: P
     assert "Ranked by **r2** (higher is better)" in report
 
 
-def test_a_config_picks_its_task_and_is_validated_by_it(extra_entry_points) -> None:
-    extra_entry_points.append(point("toy", "tests.toy_task:TASK"))
+def test_a_config_picks_its_task_and_is_validated_by_it(register_task) -> None:
+    register_task("toy", "tests.toy_task:TASK")
     with pytest.raises(InputError, match=r"c.yaml: n_rows: .*greater than or equal to 10"):
         parse_run_config({"task": "toy", "n_rows": 3}, source="c.yaml")
     with pytest.raises(InputError, match="unknown task 'vision'; registered tasks: forecast, toy"):
@@ -102,9 +77,9 @@ def test_a_config_without_task_belongs_to_the_default_task() -> None:
     ],
 )
 def test_bad_registrations_are_refused_naming_both_sides(
-    extra_entry_points, name: str, value: str, message: str
+    register_task, name: str, value: str, message: str
 ) -> None:
-    extra_entry_points.append(point(name, value))
+    register_task(name, value)
     with pytest.raises(TaskRegistrationError, match=message):
         task_specs()
 

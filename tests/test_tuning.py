@@ -4,7 +4,6 @@ not part of benchlab (the toy task of ``tests/toy_task.py``)."""
 from __future__ import annotations
 
 import json
-from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,6 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from benchlab import tasks
 from benchlab.config import parse_run_config
 from benchlab.errors import InputError
 from benchlab.runner import run_task
@@ -41,14 +39,9 @@ TOY_SPACE = {
 
 
 @pytest.fixture()
-def toy(monkeypatch: pytest.MonkeyPatch):
+def toy(register_task) -> None:
     """The toy task registered beside the real ones (r2, greater is better)."""
-    real = list(tasks.entry_points(group=tasks.ENTRY_POINT_GROUP))
-    toy_point = EntryPoint(name="toy", value="tests.toy_task:TASK", group=tasks.ENTRY_POINT_GROUP)
-    monkeypatch.setattr(tasks, "entry_points", lambda *, group: [*real, toy_point])
-    tasks._discovered.cache_clear()
-    yield
-    tasks._discovered.cache_clear()
+    register_task("toy", "tests.toy_task:TASK")
 
 
 def _toy_config(out: Path, **tuning: Any) -> Any:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -13,7 +12,6 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from benchlab import tasks
 from benchlab.cli import app
 from benchlab.tasks import TaskSpec
 from tests.toy_task import Toy, ToyConfig
@@ -64,21 +62,6 @@ class TunedToy(Toy):
 
 
 @pytest.fixture()
-def registered(monkeypatch: pytest.MonkeyPatch):
-    """Register extra task specs beside the real ones (as entry points would)."""
-    real = list(tasks.entry_points(group=tasks.ENTRY_POINT_GROUP))
-    added: list[EntryPoint] = []
-    monkeypatch.setattr(tasks, "entry_points", lambda *, group: [*real, *added])
-    tasks._discovered.cache_clear()
-
-    def register(name: str, value: str) -> None:
-        added.append(EntryPoint(name=name, value=value, group=tasks.ENTRY_POINT_GROUP))
-
-    yield register
-    tasks._discovered.cache_clear()
-
-
-@pytest.fixture()
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     return tmp_path
@@ -89,8 +72,8 @@ def write(path: Path, config: dict[str, Any]) -> Path:
     return path
 
 
-def test_run_of_another_task_prints_absolute_paths(registered, workdir: Path) -> None:
-    registered("toy", "tests.toy_task:TASK")
+def test_run_of_another_task_prints_absolute_paths(register_task, workdir: Path) -> None:
+    register_task("toy", "tests.toy_task:TASK")
     config = write(workdir / "toy.yaml", {"task": "toy", "noise": [0.1, 2.0]})
     result = runner.invoke(app, ["run", str(config), "n_rows=50", "--json"])
     assert result.exit_code == 0, result.output
@@ -101,8 +84,8 @@ def test_run_of_another_task_prints_absolute_paths(registered, workdir: Path) ->
     assert [r["model"] for r in payload["results"]] == ["ols_noise_0.1", "ols_noise_2.0"]
 
 
-def test_tune_asks_the_configs_task_and_prints_absolute_paths(registered, workdir: Path) -> None:
-    registered("tuned", f"{__name__}:TUNED")
+def test_tune_asks_the_configs_task_and_prints_absolute_paths(register_task, workdir: Path) -> None:
+    register_task("tuned", f"{__name__}:TUNED")
     config = write(workdir / "tuned.yaml", {"task": "tuned", "tuning": SEARCH})
     result = runner.invoke(app, ["tune", str(config), "--n-trials", "3", "--json"])
     assert result.exit_code == 0, result.output
@@ -113,8 +96,8 @@ def test_tune_asks_the_configs_task_and_prints_absolute_paths(registered, workdi
     assert payload["study_name"] == "tuned-study"
 
 
-def test_a_task_without_a_search_says_so(registered, workdir: Path) -> None:
-    registered("toy", "tests.toy_task:TASK")
+def test_a_task_without_a_search_says_so(register_task, workdir: Path) -> None:
+    register_task("toy", "tests.toy_task:TASK")
     config = write(workdir / "toy.yaml", {"task": "toy", "tuning": SEARCH})
     result = runner.invoke(app, ["tune", str(config)])
     assert result.exit_code == 2
@@ -122,9 +105,9 @@ def test_a_task_without_a_search_says_so(registered, workdir: Path) -> None:
     assert result.output.count("error:") == 1
 
 
-def test_models_shows_each_tasks_rows(registered) -> None:
-    registered("tuned", f"{__name__}:TUNED")
-    registered("toy", "tests.toy_task:TASK")
+def test_models_shows_each_tasks_rows(register_task) -> None:
+    register_task("tuned", f"{__name__}:TUNED")
+    register_task("toy", "tests.toy_task:TASK")
     result = runner.invoke(app, ["models", "--task", "tuned"])
     assert result.exit_code == 0, result.output
     assert "least squares line" in result.output and "xgboost_quantile" not in result.output
@@ -133,8 +116,8 @@ def test_models_shows_each_tasks_rows(registered) -> None:
     assert "least squares line" in everything and "xgboost_quantile" in everything
 
 
-def test_a_command_claimed_twice_is_one_error_naming_both(registered) -> None:
-    registered("clash", f"{__name__}:CLASHING")
+def test_a_command_claimed_twice_is_one_error_naming_both(register_task) -> None:
+    register_task("clash", f"{__name__}:CLASHING")
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 2
     assert "command 'run' is claimed twice" in result.output

@@ -7,7 +7,6 @@ The toy task of tests/toy_task.py (registered through a fake entry point) has no
 from __future__ import annotations
 
 import json
-from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -49,17 +48,6 @@ class ReleasedToy(Toy):
 RELEASED_TOY = TaskSpec(name="toy", summary="toy with releases", task=f"{__name__}:ReleasedToy")
 
 
-@pytest.fixture()
-def register(monkeypatch: pytest.MonkeyPatch):
-    """Register a task beside the real ones (by entry point) for one test."""
-    real = list(tasks.entry_points(group=GROUP))
-    added: list[EntryPoint] = []
-    monkeypatch.setattr(tasks, "entry_points", lambda *, group: [*real, *added])
-    tasks._discovered.cache_clear()
-    yield lambda value: added.append(EntryPoint(name="toy", value=value, group=GROUP))
-    tasks._discovered.cache_clear()
-
-
 def _toy_run(tmp_path: Path) -> Path:
     config = parse_run_config(
         {
@@ -72,8 +60,8 @@ def _toy_run(tmp_path: Path) -> Path:
     return run_task(config, progress=False).run_dir
 
 
-def test_a_task_without_a_release_adapter_cannot_be_released(register, tmp_path: Path) -> None:
-    register("tests.toy_task:TASK")
+def test_a_task_without_a_release_adapter_cannot_be_released(register_task, tmp_path: Path) -> None:
+    register_task("toy", "tests.toy_task:TASK")
     run_dir = _toy_run(tmp_path)
     manager = ComprehensiveReleaseManager(tmp_path / "releases")
     with pytest.raises(InputError, match="task 'toy' has no releases"):
@@ -83,8 +71,10 @@ def test_a_task_without_a_release_adapter_cannot_be_released(register, tmp_path:
     assert not (tmp_path / "releases").exists()
 
 
-def test_a_task_with_its_own_adapter_is_released_by_the_engine(register, tmp_path: Path) -> None:
-    register(f"{__name__}:RELEASED_TOY")
+def test_a_task_with_its_own_adapter_is_released_by_the_engine(
+    register_task, tmp_path: Path
+) -> None:
+    register_task("toy", f"{__name__}:RELEASED_TOY")
     run_dir = _toy_run(tmp_path)
     manager = ComprehensiveReleaseManager(tmp_path / "releases")
     path = manager.create(run_dir, "toy-line", "1.0.0", notes="least squares")
@@ -108,8 +98,8 @@ def test_a_task_with_its_own_adapter_is_released_by_the_engine(register, tmp_pat
         export_target("toy-line@1.0.0", tmp_path / "onnx", manager=manager)
 
 
-def test_experiments_are_chosen_by_the_task_s_own_keys(register, tmp_path: Path) -> None:
-    register(f"{__name__}:RELEASED_TOY")
+def test_experiments_are_chosen_by_the_task_s_own_keys(register_task, tmp_path: Path) -> None:
+    register_task("toy", f"{__name__}:RELEASED_TOY")
     run_dir = _toy_run(tmp_path)
     manager = ComprehensiveReleaseManager(tmp_path / "releases")
     manager.create(run_dir, "toy-line", "1.0.0", model="ols_noise_2.0")
