@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from benchlab.cli import app
 from benchlab.forecast.cli import DEMO_SEED, _synthetic_ready
-from benchlab.forecast.data.synthetic import MAPPING_JSON, TARGET_FILE
+from benchlab.forecast.data.seed_files import MAPPING_JSON, TARGET_FILE
 from benchlab.forecast.model_types import model_registry
 
 runner = CliRunner()

@@ -49,12 +49,8 @@ def demo(
     from importlib import resources
 
     from benchlab.config import load_run_config
-    from benchlab.forecast.data.synthetic import (
-        FEATURES_FILE,
-        MAPPING_JSON,
-        TARGET_FILE,
-        generate_synthetic,
-    )
+    from benchlab.forecast.data.seed_files import FEATURES_FILE, MAPPING_JSON, TARGET_FILE
+    from benchlab.forecast.data.synthetic import generate_synthetic
     from benchlab.runner import print_summary, run_task
 
     with user_errors():
@@ -87,7 +83,7 @@ def models() -> None:
 
 def _synthetic_ready(data_dir: Path, size: str) -> bool:
     """Whether ``data_dir`` holds the demo's data: ``size``, generated with the demo's seed."""
-    from benchlab.forecast.data.synthetic import MAPPING_JSON, TARGET_FILE
+    from benchlab.forecast.data.seed_files import MAPPING_JSON, TARGET_FILE
 
     mapping = data_dir / MAPPING_JSON
     if not mapping.is_file() or not (data_dir / TARGET_FILE).is_file():
