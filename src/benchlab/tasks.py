@@ -93,6 +93,8 @@ class TaskSpec:
         The ``pip install 'benchlab[<extra>]'`` that brings the task's dependencies.
     default
         Run configs without a ``task:`` key are this task's (one task at most claims it).
+    help
+        One line of ``--help`` per entry of ``commands`` and ``data`` (shown without importing).
     """
 
     name: str
@@ -103,6 +105,7 @@ class TaskSpec:
     commands: Mapping[str, str] = field(default_factory=dict)
     extra: str | None = None
     default: bool = False
+    help: Mapping[str, str] = field(default_factory=dict)
 
     def load_task(self) -> type[Task]:
         """The task class, imported on first use (cached by ``importlib``)."""

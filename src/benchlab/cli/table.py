@@ -33,6 +33,7 @@ SHARED_COMMANDS: dict[str, LazyCommand] = {
     "data": LazyCommand("benchlab.cli.data:group", "Data sets: every task's data generators."),
 }
 TASK_SECTION = "Tasks"
+TASK_COMMANDS_SECTION = "Task commands"
 
 
 def _add(table: dict[str, LazyCommand], name: str, entry: LazyCommand) -> None:
@@ -63,8 +64,9 @@ def command_table(
             entry = LazyCommand(spec.cli, spec.summary, TASK_SECTION, origin, spec.extra)
             _add(table, spec.name, entry)
         for name, target in spec.commands.items():
-            help_text = f"A command of the {spec.name} task (`benchlab {name} --help`)."
-            _add(table, name, LazyCommand(target, help_text, TASK_SECTION, origin, spec.extra))
+            help_text = spec.help.get(name) or f"A command of the {spec.name} task."
+            entry = LazyCommand(target, help_text, TASK_COMMANDS_SECTION, origin, spec.extra)
+            _add(table, name, entry)
     return table
 
 
@@ -73,7 +75,7 @@ def data_table(specs: Mapping[str, TaskSpec]) -> dict[str, LazyCommand]:
     table: dict[str, LazyCommand] = {}
     for spec in specs.values():
         for name, target in spec.data.items():
-            help_text = f"Generate the {spec.name} task's data."
+            help_text = spec.help.get(name) or f"Generate the {spec.name} task's data."
             entry = LazyCommand(target, help_text, origin=f"task {spec.name!r}", extra=spec.extra)
             _add(table, name, entry)
     return table

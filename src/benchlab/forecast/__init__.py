@@ -15,4 +15,8 @@ TASK = TaskSpec(
     commands={"demo": "benchlab.forecast.cli:demo"},
     extra="forecast",
     default=True,
+    help={
+        "synth": "The M5-like synthetic data in the seed 000 files, with the oracle.",
+        "demo": "Generate the synthetic data (if needed) and run the quick forecast benchmark.",
+    },
 )
