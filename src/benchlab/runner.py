@@ -28,8 +28,9 @@ from rich.table import Table
 
 from benchlab.logs import get_logger, log_to_file
 from benchlab.parallel import stderr_console
+from benchlab.plain import jsonable
 from benchlab.reports.markdown import format_value, write_sections
-from benchlab.runs import RunFolder, jsonable
+from benchlab.runs import RunFolder
 from benchlab.tasks import RunOutcome, Task, get_task
 from benchlab.tracking import Tracker
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import math
 import os
 import re
 import shutil
@@ -31,6 +30,7 @@ from typing import Any
 import polars as pl
 import yaml
 
+from benchlab.plain import jsonable
 from benchlab.provenance import environment
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.=-]+")
@@ -158,17 +158,6 @@ def file_manifest(root: Path) -> dict[str, dict[str, Any]]:
         p.relative_to(root).as_posix(): {"sha256": sha256_file(p), "bytes": p.stat().st_size}
         for p in files
     }
-
-
-def jsonable(value: Any) -> Any:
-    """``value`` with NaN/inf floats turned into ``None`` so it is strict JSON."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    return value
 
 
 class RunFolder:

@@ -491,7 +491,7 @@ class TuneSummary:
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` output; paths are absolute."""
-        from benchlab.runs import jsonable
+        from benchlab.plain import jsonable
 
         return jsonable(
             {

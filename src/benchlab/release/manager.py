@@ -29,10 +29,11 @@ from typing import Any
 import polars as pl
 
 from benchlab.errors import InputError
+from benchlab.plain import jsonable
 from benchlab.provenance import environment
 from benchlab.release.adapter import ReleaseAdapter, adapter_for
 from benchlab.release.refs import LATEST, ReleaseRef, check_name, check_version, highest
-from benchlab.runs import atomic_directory, file_manifest, jsonable, sha256_file
+from benchlab.runs import atomic_directory, file_manifest, sha256_file
 
 RELEASES_ENV = "BENCHLAB_RELEASES"
 MANIFEST = "manifest.json"
