@@ -1,0 +1,1 @@
+"""The ``benchlab vision`` commands, one module each, imported only when one runs."""
