@@ -1,0 +1,1 @@
+"""The ``benchlab augment`` commands, one module each, imported only when one runs."""
