@@ -17,8 +17,11 @@ from benchlab.config import parse_run_config
 from benchlab.errors import InputError
 from benchlab.runner import run_task
 from benchlab.tuning import (
+    DEFAULT_PRUNER_STARTUP,
     STEP_VALUES,
     ParamSpace,
+    PrunerConfig,
+    SamplerConfig,
     TuneSummary,
     TuningConfig,
     _trial_logger,
@@ -243,3 +246,150 @@ def test_each_finished_trial_is_logged_with_its_steps_and_value() -> None:
     # without recorded steps, the reported values are the steps; a pruned trial's value is
     # the last one it reported
     assert pruned["metrics"] == [({"r2": 5.0}, 0), ({"mean_r2": 5.0, "steps": 1}, None)]
+
+
+# --- samplers and pruners ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("short", "seed_form", "expected"),
+    [
+        ("tpe", {"type": "TPESampler", "n_startup_trials": 10}, {"n_startup_trials": 10}),
+        ("random", {"type": "RandomSampler"}, {}),
+        ("cmaes", {"type": "CmaEsSampler", "n_startup_trials": 3}, {"n_startup_trials": 3}),
+        ("grid", {"type": "GridSampler"}, {}),
+    ],
+)
+def test_a_sampler_is_named_or_given_in_seed_002s_form(short, seed_form, expected) -> None:
+    space = {"a": {"type": "categorical", "choices": [1, 2]}}
+    named = TuningConfig(sampler=short, search_space=space).sampler
+    seed = TuningConfig(sampler=seed_form, search_space=space).sampler
+    assert named.type == seed.type == short
+    assert seed.given() == expected
+    # a dumped config (what config.yaml and best_config.yaml hold) validates to the same model
+    assert seed.model_dump() == {"type": short, **expected}
+    assert SamplerConfig.model_validate(seed.model_dump()) == seed
+
+
+@pytest.mark.parametrize(
+    ("seed_form", "expected_type"),
+    [
+        ({"type": "MedianPruner", "n_startup_trials": 5, "n_warmup_steps": 5}, "median"),
+        ({"type": "PercentilePruner", "percentile": 10.0}, "percentile"),
+        ({"type": "HyperbandPruner", "min_resource": 1, "reduction_factor": 2}, "hyperband"),
+        ({"type": "NopPruner"}, "none"),
+        ("none", "none"),
+        ("median", "median"),
+    ],
+)
+def test_a_pruner_is_named_or_given_in_seed_002s_form(seed_form, expected_type) -> None:
+    pruner = TuningConfig(pruner=seed_form, search_space=SPACE).pruner
+    assert pruner.type == expected_type
+    assert PrunerConfig.model_validate(pruner.model_dump()) == pruner
+    built = pruner.build()
+    classes = {
+        "median": optuna.pruners.MedianPruner,
+        "percentile": optuna.pruners.PercentilePruner,
+        "hyperband": optuna.pruners.HyperbandPruner,
+        "none": optuna.pruners.NopPruner,
+    }
+    assert type(built) is classes[expected_type]
+
+
+def test_todays_defaults_are_kept() -> None:
+    config = TuningConfig(search_space=SPACE)
+    assert (config.sampler.type, config.pruner.type) == ("tpe", "median")
+    assert config.model_dump()["sampler"] == {"type": "tpe"}
+    median = config.pruner.build()
+    assert isinstance(median, optuna.pruners.MedianPruner)
+    assert median._n_startup_trials == DEFAULT_PRUNER_STARTUP
+
+
+@pytest.mark.parametrize(
+    ("tuning", "message"),
+    [
+        ({"pruner": {"type": "MedianPruner", "percentile": 10}}, "pruner 'median' takes .*"),
+        ({"pruner": {"type": "hyperband", "n_warmup_steps": 2}}, "got n_warmup_steps"),
+        ({"sampler": {"type": "RandomSampler", "n_startup_trials": 3}}, "takes no settings"),
+        ({"sampler": "annealing"}, "'tpe', 'random', 'cmaes' or 'grid'"),
+        ({"pruner": {"type": "WilcoxonPruner"}}, "'median', 'percentile', 'hyperband'"),
+        ({"sampler": {"type": "tpe", "n_startup": 3}}, "Extra inputs"),
+        ({"sampler": "grid"}, "grid sampler needs a choices-only search space.*models.0"),
+    ],
+)
+def test_bad_samplers_and_pruners_are_refused(tuning: dict, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        TuningConfig(search_space=SPACE, **tuning)
+
+
+def test_open_study_uses_the_configured_sampler_and_pruner(tmp_path: Path) -> None:
+    space = {"x": {"type": "uniform", "low": -2.0, "high": 2.0}}
+    config = TuningConfig(
+        sampler={"type": "CmaEsSampler", "n_startup_trials": 2},
+        pruner={"type": "PercentilePruner", "percentile": 40.0},
+        search_space=space,
+    )
+    url = f"sqlite:///{tmp_path / 'optuna.db'}"
+    study = open_study(config, url=url, study_name="s", resume=False, seed=0)
+    assert isinstance(study.sampler, optuna.samplers.CmaEsSampler)
+    assert isinstance(study.pruner, optuna.pruners.PercentilePruner)
+    spec = ParamSpace(**space["x"])
+    study.optimize(lambda t: spec.suggest(t, "x") ** 2, n_trials=6)
+    assert len(study.trials) == 6 and all(-2 <= t.params["x"] <= 2 for t in study.trials)
+
+
+def test_the_grid_sampler_tries_every_combination_then_stops(tmp_path: Path) -> None:
+    space = {
+        "a": {"type": "categorical", "choices": [1, 2, 3]},
+        "b": {"type": "categorical", "choices": ["x", "y"]},
+    }
+    config = TuningConfig(sampler="grid", search_space=space)
+    assert config.grid_size() == 6
+    study = open_study(
+        config, url=f"sqlite:///{tmp_path / 'o.db'}", study_name="g", resume=False, seed=0
+    )
+    specs = {path: ParamSpace(**spec) for path, spec in space.items()}
+    study.optimize(lambda t: float(suggest(t, specs)["a"]), n_trials=20)
+    combos = {(t.params["a"], t.params["b"]) for t in study.trials}
+    assert len(study.trials) == 6 and len(combos) == 6
+
+
+def _hopeless_objective(trial: Any) -> float:
+    """Ten steps; the ``bad`` choice scores far below ``good`` at every step."""
+    choice = trial.suggest_categorical("choice", ["good", "bad"])
+    for step in range(10):
+        value = (1.0 if choice == "good" else 0.0) + step * 0.01
+        trial.report(value, step)
+        if trial.should_prune():
+            raise optuna.TrialPruned()
+    return value
+
+
+@pytest.mark.parametrize(
+    "pruner",
+    [
+        "median",
+        {"type": "PercentilePruner", "percentile": 50.0, "n_startup_trials": 1},
+        {"type": "HyperbandPruner", "min_resource": 1, "max_resource": 10, "reduction_factor": 3},
+    ],
+)
+def test_each_pruner_stops_a_hopeless_trial(tmp_path: Path, pruner: Any) -> None:
+    config = TuningConfig(
+        direction="maximize",
+        pruner=pruner,
+        search_space={"choice": {"type": "categorical", "choices": ["good", "bad"]}},
+    )
+    study = open_study(
+        config,
+        url=f"sqlite:///{tmp_path / 'o.db'}",
+        study_name="p",
+        resume=False,
+        seed=0,
+        direction="maximize",
+    )
+    for choice in ["good"] * 6 + ["bad"] * 6:
+        study.enqueue_trial({"choice": choice})
+    study.optimize(_hopeless_objective, n_trials=12)
+    pruned = [t for t in study.trials if t.state == optuna.trial.TrialState.PRUNED]
+    assert pruned, "no trial was pruned"
+    assert all(t.params["choice"] == "bad" for t in pruned)
+    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    assert all(len(t.intermediate_values) == 10 for t in complete)

@@ -20,19 +20,35 @@ form)::
         models.0.num_leaves: {type: int, low: 15, high: 255}
         models.0.objective: {type: categorical, choices: [l2, tweedie]}
 
+The sampler (``tpe`` default, ``random``, ``cmaes``, ``grid``) and the pruner (``median``
+default, ``percentile``, ``hyperband``, ``none``) take a bare name or seed 002's mapping with the
+Optuna class name and its settings; both spellings validate to one model::
+
+    sampler: {type: TPESampler, n_startup_trials: 10}
+    pruner: {type: MedianPruner, n_startup_trials: 5, n_warmup_steps: 5}
+
 >>> ParamSpace(type="loguniform", low=0.01, high=0.3).type
 'loguniform'
+>>> PrunerConfig.model_validate({"type": "HyperbandPruner", "reduction_factor": 2}).type
+'hyperband'
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from benchlab.errors import InputError
 
@@ -90,6 +106,157 @@ class ParamSpace(BaseModel):
         return trial.suggest_float(path, self.low, self.high, step=step, log=log)
 
 
+SamplerName = Literal["tpe", "random", "cmaes", "grid"]
+PrunerName = Literal["median", "percentile", "hyperband", "none"]
+#: Optuna's class names (seed 002's ``type:`` values) and other spellings → benchlab's names.
+SAMPLER_NAMES: dict[str, str] = {
+    "tpesampler": "tpe",
+    "randomsampler": "random",
+    "cmaessampler": "cmaes",
+    "gridsampler": "grid",
+}
+PRUNER_NAMES: dict[str, str] = {
+    "medianpruner": "median",
+    "percentilepruner": "percentile",
+    "hyperbandpruner": "hyperband",
+    "noppruner": "none",
+    "nop": "none",
+}
+#: The settings each kind takes; any other setting given is refused.
+SAMPLER_SETTINGS: dict[str, tuple[str, ...]] = {
+    "tpe": ("n_startup_trials",),
+    "random": (),
+    "cmaes": ("n_startup_trials",),
+    "grid": (),
+}
+PRUNER_SETTINGS: dict[str, tuple[str, ...]] = {
+    "median": ("n_startup_trials", "n_warmup_steps", "interval_steps"),
+    "percentile": ("percentile", "n_startup_trials", "n_warmup_steps", "interval_steps"),
+    "hyperband": ("min_resource", "max_resource", "reduction_factor"),
+    "none": (),
+}
+#: Trials a median or percentile pruner lets finish before it compares.
+DEFAULT_PRUNER_STARTUP = 2
+
+
+class _Named(BaseModel):
+    """A sampler or pruner: a kind (``type``) and the settings that kind takes.
+
+    A bare name or a mapping whose ``type`` is Optuna's class name (``TPESampler``) validates to
+    benchlab's name (``tpe``); a setting the kind does not take is refused; settings left unset
+    are left out when dumped, so a dumped config validates again.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    kind: ClassVar[str]
+    names: ClassVar[dict[str, str]]
+    settings: ClassVar[dict[str, tuple[str, ...]]]
+    type: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _spelling(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = {"type": value}
+        if isinstance(value, Mapping) and isinstance(value.get("type"), str):
+            key = re.sub(r"[^a-z]", "", value["type"].lower())
+            known = key in cls.names.values()
+            value = {**value, "type": cls.names.get(key, key if known else value["type"])}
+        return value
+
+    @model_validator(mode="after")
+    def _settings(self) -> Self:
+        takes = self.settings[self.type]
+        wrong = sorted(k for k, v in self if k != "type" and v is not None and k not in takes)
+        if wrong:
+            allowed = ", ".join(takes) or "no settings"
+            raise ValueError(f"{self.kind} {self.type!r} takes {allowed}; got {', '.join(wrong)}")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _without_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return {k: v for k, v in handler(self).items() if v is not None}
+
+    def given(self) -> dict[str, Any]:
+        """The settings set (not ``type``)."""
+        return {k: v for k, v in self if k != "type" and v is not None}
+
+
+class SamplerConfig(_Named):
+    """``sampler: tpe`` or ``sampler: {type: TPESampler, n_startup_trials: 10}``.
+
+    ``tpe`` (default), ``random``, ``cmaes`` (continuous values; categorical ones are drawn at
+    random) and ``grid`` (every combination of a choices-only space, then the study stops).
+    """
+
+    kind: ClassVar[str] = "sampler"
+    names: ClassVar[dict[str, str]] = SAMPLER_NAMES
+    settings: ClassVar[dict[str, tuple[str, ...]]] = SAMPLER_SETTINGS
+    type: SamplerName = "tpe"
+    n_startup_trials: int | None = Field(
+        None, ge=0, description="tpe/cmaes: trials drawn at random first (default Optuna's)"
+    )
+
+    def build(self, space: Mapping[str, ParamSpace], *, seed: int) -> Any:
+        """The Optuna sampler, seeded; ``grid`` enumerates the choices of ``space``."""
+        from benchlab.extras import require
+
+        optuna = require("optuna", "tuning", what="hyperparameter search")
+        startup = (
+            {} if self.n_startup_trials is None else {"n_startup_trials": self.n_startup_trials}
+        )
+        if self.type == "tpe":
+            return optuna.samplers.TPESampler(seed=seed, **startup)
+        if self.type == "random":
+            return optuna.samplers.RandomSampler(seed=seed)
+        if self.type == "cmaes":
+            require("cmaes", "tuning", what="the CMA-ES sampler")
+            return optuna.samplers.CmaEsSampler(
+                seed=seed, warn_independent_sampling=False, **startup
+            )
+        return optuna.samplers.GridSampler(
+            {path: list(spec.choices or []) for path, spec in space.items()}, seed=seed
+        )
+
+
+class PrunerConfig(_Named):
+    """``pruner: median`` or ``pruner: {type: MedianPruner, n_startup_trials: 5, …}``.
+
+    ``median`` (default) and ``percentile`` stop a trial whose reported value is behind the
+    median (the ``percentile``-th best) of earlier trials at the same step, after
+    ``n_startup_trials`` finished trials (default 2) and ``n_warmup_steps`` steps; ``hyperband``
+    runs successive halving brackets over the steps; ``none`` never prunes.
+    """
+
+    kind: ClassVar[str] = "pruner"
+    names: ClassVar[dict[str, str]] = PRUNER_NAMES
+    settings: ClassVar[dict[str, tuple[str, ...]]] = PRUNER_SETTINGS
+    type: PrunerName = "median"
+    n_startup_trials: int | None = Field(None, ge=0)
+    n_warmup_steps: int | None = Field(None, ge=0)
+    interval_steps: int | None = Field(None, ge=1)
+    percentile: float | None = Field(None, gt=0, lt=100, description="default 25")
+    min_resource: int | None = Field(None, ge=1)
+    max_resource: int | Literal["auto"] | None = None
+    reduction_factor: int | None = Field(None, ge=2)
+
+    def build(self) -> Any:
+        """The Optuna pruner with the settings given (the others at their defaults)."""
+        from benchlab.extras import require
+
+        optuna = require("optuna", "tuning", what="hyperparameter search")
+        given = self.given()
+        if self.type in ("median", "percentile"):
+            given.setdefault("n_startup_trials", DEFAULT_PRUNER_STARTUP)
+        if self.type == "median":
+            return optuna.pruners.MedianPruner(**given)
+        if self.type == "percentile":
+            return optuna.pruners.PercentilePruner(**{"percentile": 25.0, **given})
+        if self.type == "hyperband":
+            return optuna.pruners.HyperbandPruner(**given)
+        return optuna.pruners.NopPruner()
+
+
 class TuningConfig(BaseModel):
     """The ``tuning:`` section of a run config (seed 000's ``tuning_config`` keys)."""
 
@@ -104,12 +271,32 @@ class TuningConfig(BaseModel):
         None, description="default: maximize when the task's greater_is_better, else minimize"
     )
     metric: str | None = Field(None, description="default: the task's primary metric")
-    sampler: Literal["tpe", "random"] = "tpe"
-    pruner: Literal["median", "none"] = "median"
+    sampler: SamplerConfig = Field(default_factory=SamplerConfig)
+    pruner: PrunerConfig = Field(default_factory=PrunerConfig)
     dataloader_workers: int | None = Field(None, ge=0)
     accelerator: Literal["auto", "cpu", "cuda", "mps"] | None = None
     devices: int | str | None = None
     search_space: dict[str, ParamSpace] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _grid_needs_choices(self) -> TuningConfig:
+        if self.sampler.type == "grid":
+            ranged = [p for p, spec in self.search_space.items() if spec.type != "categorical"]
+            if ranged:
+                raise ValueError(
+                    "the grid sampler needs a choices-only search space (type: categorical); "
+                    f"not: {', '.join(ranged)}"
+                )
+        return self
+
+    def grid_size(self) -> int | None:
+        """The number of combinations a grid sampler tries (None for other samplers)."""
+        if self.sampler.type != "grid":
+            return None
+        size = 1
+        for spec in self.search_space.values():
+            size *= len(spec.choices or [])
+        return size
 
     def storage_url(self, output_dir: Path) -> str:
         """The storage URL; the default SQLite file lives in the run output folder."""
@@ -183,16 +370,8 @@ def open_study(
             f"study {study_name!r} already exists in {url}: pass --resume to add trials to it, "
             "or set tuning.study_name to start another"
         )
-    sampler = (
-        optuna.samplers.TPESampler(seed=seed)
-        if config.sampler == "tpe"
-        else optuna.samplers.RandomSampler(seed=seed)
-    )
-    pruner = (
-        optuna.pruners.MedianPruner(n_startup_trials=2)
-        if config.pruner == "median"
-        else optuna.pruners.NopPruner()
-    )
+    sampler = config.sampler.build(config.search_space, seed=seed)
+    pruner = config.pruner.build()
     return optuna.create_study(
         storage=storage,
         study_name=study_name,
