@@ -45,6 +45,9 @@ class VisionDataConfig(_Section):
     )
     mean: list[float] | None = None
     std: list[float] | None = None
+    classes: list[str] | None = Field(
+        None, description="the class folder names, in label order; set: the index files must match"
+    )
 
     @property
     def raw_dir(self) -> Path:

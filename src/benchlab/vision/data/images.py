@@ -6,7 +6,8 @@ class folder without images, a file that is not an image or does not decode.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -155,3 +156,18 @@ def _grayscale_palette(image: Image.Image) -> bool:
     palette = image.getpalette() or []
     triples = zip(palette[0::3], palette[1::3], palette[2::3], strict=False)
     return all(r == g == b for r, g, b in triples)
+
+
+def infer_geometry(paths: Sequence[Path]) -> tuple[int, tuple[int, int]]:
+    """``(channels, (height, width))`` of a set of images, from their headers: 1 channel when
+    every image is grayscale, else 3; the most common size (the first seen on a tie)."""
+    if not paths:
+        raise InputError("no images to infer the channels and image size from")
+    modes: set[str] = set()
+    sizes: Counter[tuple[int, int]] = Counter()
+    for path in paths:
+        mode, size = image_header(path)
+        modes.add(mode)
+        sizes[size] += 1
+    channels = 1 if modes <= GRAYSCALE_MODES else 3
+    return channels, sizes.most_common(1)[0][0]

@@ -58,15 +58,21 @@ def class_of(relative_path: str) -> str:
     >>> class_of("raw/cat/001.jpg")
     'cat'
     """
-    parts = PurePosixPath(relative_path).parts
+    parts = relative_path.split("/")
     return parts[1] if len(parts) >= 3 else ""
 
 
-def _data_dir_of(raw_dir: Path) -> tuple[Path, Path]:
-    """``(raw_dir, data_dir)``; a data folder holding ``raw/`` is accepted for ``raw_dir``."""
-    if raw_dir.name != "raw" and (raw_dir / "raw").is_dir():
-        raw_dir = raw_dir / "raw"
-    return raw_dir, raw_dir.parent
+def locate_data(path: str | Path) -> tuple[Path, Path]:
+    """``(raw_dir, data_dir)`` for a path naming either: ``data/digits/raw`` or ``data/digits``
+    (a folder holding ``raw/``).
+
+    >>> locate_data("data/digits/raw")
+    (PosixPath('data/digits/raw'), PosixPath('data/digits'))
+    """
+    path = Path(path)
+    if path.name != "raw" and (path / "raw").is_dir():
+        path = path / "raw"
+    return path, path.parent
 
 
 def _check_parameters(folds: int, test_fraction: float) -> None:
@@ -130,7 +136,7 @@ def write_splits(
     raises :class:`InputError` naming its folder. Returns the splits folder.
     """
     _check_parameters(folds, test_fraction)
-    raw_dir, data_dir = _data_dir_of(Path(raw_dir))
+    raw_dir, data_dir = locate_data(raw_dir)
     images = scan_raw(raw_dir)
     _check_sizes(images, raw_dir, folds, test_fraction)
     classes = sorted(images)
