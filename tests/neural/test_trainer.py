@@ -130,3 +130,22 @@ def test_a_failing_step_is_a_fit_error() -> None:
 def test_asking_for_a_missing_gpu_is_an_input_error() -> None:
     with pytest.raises(InputError, match="accelerator='cuda'"):
         fit_module(LinearRegression(), TrainerSettings(accelerator="cuda"), datamodule=LineData())
+
+
+def test_checkpoints_every_n_epochs_keep_the_best_checked_and_the_last_checked(
+    loaders: dict, tmp_path: Path
+) -> None:
+    settings = TrainerSettings(
+        max_epochs=5,
+        patience=None,
+        accelerator="cpu",
+        log_dir=tmp_path / "logs",
+        checkpoint_every_n_epochs=2,
+        save_last=True,
+    )
+    outcome = fit_module(LinearRegression(zero_init=True), settings, **loaders)
+    assert outcome.epochs_trained == 5
+    assert outcome.best_epoch is not None and outcome.best_epoch in (1, 3)  # epochs 2 and 4
+    assert outcome.last_checkpoint == outcome.log_dir / "checkpoints" / "last.ckpt"
+    last = torch.load(outcome.last_checkpoint, map_location="cpu", weights_only=True)
+    assert last["epoch"] == 3  # the fifth epoch is not a checked one

@@ -47,8 +47,10 @@ class TrainerSettings:
 
     ``monitor`` is a metric the module logs on validation (``None``: no checkpoint, every
     epoch runs); ``patience`` ``None`` keeps the best checkpoint without stopping early.
-    ``trainer_kwargs`` go to ``lightning.Trainer`` as given (``precision``,
-    ``gradient_clip_val``, ``accumulate_grad_batches`` …).
+    ``checkpoint_every_n_epochs`` spaces the checkpoint's checks (the best epoch is chosen
+    among those epochs); ``save_last`` also keeps the latest checked epoch's weights as
+    ``last.ckpt`` beside ``best.ckpt``. ``trainer_kwargs`` go to ``lightning.Trainer`` as given
+    (``precision``, ``gradient_clip_val``, ``limit_train_batches`` …).
     """
 
     max_epochs: int = 10
@@ -62,6 +64,8 @@ class TrainerSettings:
     hparams: Mapping[str, Any] | None = None
     deterministic: bool = True
     log_every_n_steps: int = 50
+    checkpoint_every_n_epochs: int = 1
+    save_last: bool = False
     trainer_kwargs: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -74,6 +78,7 @@ class FitOutcome:
     best_score: float | None  # the monitored value at that epoch
     log_dir: Path | None  # the TensorBoard run folder (events, hparams, checkpoints)
     checkpoint: Path | None  # the best checkpoint, when kept under log_dir
+    last_checkpoint: Path | None = None  # with save_last: the latest one, under log_dir
 
 
 def fit_module(
@@ -113,12 +118,14 @@ def fit_module(
         best_epoch = _restore_best(module, checkpoint)
         best_path = Path(checkpoint.best_model_path) if best_epoch is not None else None
         score = checkpoint.best_model_score if best_epoch is not None else None
+        last = checkpoint.last_model_path if checkpoint is not None else ""
         return FitOutcome(
             epochs_trained=int(trainer.current_epoch),
             best_epoch=best_epoch,
             best_score=None if score is None else float(score),
             log_dir=log_dir,
             checkpoint=best_path if log_dir is not None else None,
+            last_checkpoint=Path(last) if last and log_dir is not None else None,
         )
 
 
@@ -159,7 +166,8 @@ def _tensorboard(settings: TrainerSettings) -> tuple[Any, Path | None]:
 
 
 def _checkpoint(settings: TrainerSettings, folder: Path) -> Any:
-    """A checkpoint of the best epoch's weights (``<folder>/checkpoints/best.ckpt``)."""
+    """A checkpoint of the best epoch's weights (``<folder>/checkpoints/best.ckpt``, and
+    ``last.ckpt`` with ``save_last``)."""
     if settings.monitor is None:
         return None
     from lightning.pytorch.callbacks import ModelCheckpoint
@@ -170,6 +178,8 @@ def _checkpoint(settings: TrainerSettings, folder: Path) -> Any:
         monitor=settings.monitor,
         mode=settings.mode,
         save_top_k=1,
+        save_last=settings.save_last,
+        every_n_epochs=settings.checkpoint_every_n_epochs,
         save_weights_only=True,
         enable_version_counter=False,
     )
