@@ -91,12 +91,14 @@ ID_COLUMNS = {"order_id", "product_id", "review_id"}
 
 @dataclass(frozen=True)
 class FilterDrop:
-    """One filter's effect: of ``before`` rows of ``file``, ``dropped`` did not pass ``rule``."""
+    """One filter's effect: of ``before`` rows (or products) of ``file``, ``dropped`` did not
+    pass ``rule``."""
 
     file: str
     rule: str
     before: int
     dropped: int
+    unit: str = "rows"
 
 
 @dataclass(frozen=True)
@@ -333,10 +335,11 @@ def _keep_active(panel: pl.DataFrame, min_active_days: int) -> tuple[pl.DataFram
     )
     keep = active.filter(pl.col("active") >= min_active_days)["product_id"]
     drop = FilterDrop(
-        OLIST_FILES["products"],
+        PANEL_FILE,
         f"≥ {min_active_days} training days with sales",
         active.height,
         active.height - keep.len(),
+        unit="products",
     )
     if keep.len() == 0:
         train = panel.filter(pl.col("split") == "train")["date"]
