@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from benchlab.vision.config import VisionRunConfig
@@ -11,6 +13,32 @@ from benchlab.vision.data.digits import write_digits
 from benchlab.vision.data.splits import write_splits
 
 DIGITS_FOLDS = 2
+
+
+def write_image_folder(
+    root: Path,
+    counts: Mapping[str, int],
+    *,
+    size: tuple[int, int] = (6, 5),
+    mode: str = "L",
+    suffix: str = ".png",
+    seed: int = 0,
+) -> Path:
+    """``root/raw/<class>/<i><suffix>``: ``counts[class]`` random images of ``size`` (height,
+    width) in PIL ``mode``; returns ``root``."""
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    height, width = size
+    bands = {"L": 1, "LA": 2, "RGB": 3, "RGBA": 4}[mode]
+    for name, count in counts.items():
+        folder = root / "raw" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        for i in range(count):
+            pixels = rng.integers(0, 256, size=(height, width, bands), dtype=np.uint8)
+            image = Image.fromarray(pixels[:, :, 0] if bands == 1 else pixels, mode=mode)
+            image.save(folder / f"{i}{suffix}")
+    return root
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -82,28 +83,33 @@ def _check_parameters(folds: int, test_fraction: float) -> None:
         raise InputError(f"test fraction must lie strictly between 0 and 1, got {test_fraction!r}")
 
 
-def stratified_split(
-    labels: list[int], *, folds: int, test_fraction: float, seed: int
-) -> tuple[list[int], list[tuple[list[int], list[int]]]]:
-    """Positions into ``labels``: the test set, and ``(train, val)`` for each fold.
-
-    The test set is drawn stratified (each class within one image of its share); the rest is
-    cut into ``folds`` stratified folds (each class's count in a fold's val within one of the
-    others). Raises ``ValueError`` where scikit-learn cannot stratify; callers check first.
-    """
+def test_split(labels: list[int], *, test_fraction: float, seed: int) -> list[int]:
+    """Positions into ``labels`` of a stratified test set of ``ceil(test_fraction × n)``
+    images (each class within one image of its share). Raises ``ValueError`` where
+    scikit-learn cannot stratify; callers check first."""
     import numpy as np
-    from sklearn.model_selection import StratifiedKFold, train_test_split
+    from sklearn.model_selection import train_test_split
 
     y = np.asarray(labels)
-    positions = np.arange(len(y))
     n_test = math.ceil(test_fraction * len(y))
-    rest, test = train_test_split(positions, test_size=n_test, stratify=y, random_state=seed)
+    _, test = train_test_split(np.arange(len(y)), test_size=n_test, stratify=y, random_state=seed)
+    return sorted(test.tolist())
+
+
+def fold_split(
+    labels: list[int], positions: list[int], *, folds: int, seed: int
+) -> list[tuple[list[int], list[int]]]:
+    """``(train, val)`` positions into ``labels`` for each of ``folds`` stratified folds of
+    ``positions`` (each class's count in a fold's val within one of the other folds')."""
+    import numpy as np
+    from sklearn.model_selection import StratifiedKFold
+
+    rest = np.asarray(positions)
     cutter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    fold_positions = [
+    return [
         (sorted(rest[train].tolist()), sorted(rest[val].tolist()))
-        for train, val in cutter.split(rest, y[rest])
+        for train, val in cutter.split(rest, np.asarray(labels)[rest])
     ]
-    return sorted(test.tolist()), fold_positions
 
 
 def _check_sizes(
@@ -142,17 +148,17 @@ def write_splits(
     classes = sorted(images)
     paths = [file.relative_to(data_dir).as_posix() for name in classes for file in images[name]]
     labels = [i for i, name in enumerate(classes) for _ in images[name]]
-    test, fold_positions = stratified_split(
-        labels, folds=folds, test_fraction=test_fraction, seed=seed
-    )
+    test = test_split(labels, test_fraction=test_fraction, seed=seed)
     test_set = set(test)
+    rest = [p for p in range(len(labels)) if p not in test_set]
+    left = Counter(labels[p] for p in rest)
     for i, name in enumerate(classes):
-        left = sum(1 for p, label in enumerate(labels) if label == i and p not in test_set)
-        if left < folds:
+        if left[i] < folds:
             raise InputError(
-                f"{raw_dir / name}: {len(images[name])} images leave {left} after the test "
+                f"{raw_dir / name}: {len(images[name])} images leave {left[i]} after the test "
                 f"split, fewer than the {folds} folds; lower --test-fraction or --folds"
             )
+    fold_positions = fold_split(labels, rest, folds=folds, seed=seed)
 
     def lines(positions: list[int]) -> str:
         return "".join(f"{line}\n" for line in sorted(paths[p] for p in positions))
