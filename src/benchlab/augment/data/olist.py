@@ -85,6 +85,7 @@ MESSAGES = (
 TIMESTAMP = "%Y-%m-%d %H:%M:%S"
 SECONDS_PER_DAY = 86_400
 QUALITY_LAG_DAYS = 7  # demand follows the product's quality this many days later
+REVIEW_EFFECT = 0.6  # demand × exp(REVIEW_EFFECT · (quality - 4))
 NO_REVIEW_SHARE = 0.08
 TWO_REVIEWS_SHARE = 0.03
 NO_CATEGORY_SHARE = 0.05
@@ -199,7 +200,7 @@ def _daily_units(
         [np.repeat(quality[:, :1], QUALITY_LAG_DAYS, axis=1), quality[:, :-QUALITY_LAG_DAYS]],
         axis=1,
     )[:, :days]
-    review_effect = np.exp(0.45 * (lagged - 4.0))
+    review_effect = np.exp(REVIEW_EFFECT * (lagged - 4.0))
     launch = np.where(
         rng.random(products) < LAUNCHED_LATE_SHARE, rng.integers(0, max(days // 2, 1), products), 0
     )

@@ -162,7 +162,7 @@ def preprocess_olist(
         step("review and calendar features, scaling")
         panel = add_review_history(panel, reviews).with_columns(calendar_features())
         scalers = fit_scalers(panel)
-        panel = apply_scalers(panel, scalers).select(PANEL_COLUMNS)
+        panel = apply_scalers(panel, scalers).select(PANEL_COLUMNS).sort("product_id", "date")
         bar.advance(task)
         step("writing")
         result = _write(panel, scalers, Path(out_dir), drops)
