@@ -22,4 +22,4 @@ def data_olist(
     with user_errors():
         paths = write_olist(out_dir, products=products, days=days, seed=seed)
     for role, path in paths.items():
-        out.print(f"{role:>9}: {path}", highlight=False)
+        out.print(f"{role:>9}: {path}", highlight=False, soft_wrap=True)

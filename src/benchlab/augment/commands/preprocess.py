@@ -47,5 +47,9 @@ def preprocess(
     console = wide(out)
     console.print(table)
     spans = ", ".join(f"{name} {a} … {b}" for name, (a, b) in result.splits.items())
-    console.print(f"{result.products} products × {result.days} days ({spans})", highlight=False)
-    console.print(f"panel: {result.panel_path}\nscalers: {result.scalers_path}", highlight=False)
+    console.print(
+        f"{result.products} products × {result.days} days ({spans})\n"
+        f"panel: {result.panel_path}\nscalers: {result.scalers_path}",
+        highlight=False,
+        soft_wrap=True,
+    )

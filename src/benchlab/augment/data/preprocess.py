@@ -49,10 +49,12 @@ from benchlab.augment.data.scaling import (
 )
 from benchlab.data.tables import collect, scan_table
 from benchlab.data.validation import (
+    MAX_EXAMPLES,
     describe_rows,
-    parse_date_column,
+    format_values,
     plural,
     require_columns,
+    require_dates,
     require_numeric,
 )
 from benchlab.errors import InputError
@@ -85,6 +87,7 @@ TIMESTAMP_COLUMNS = {
     "orders": ["order_purchase_timestamp", "order_approved_at"],
     "reviews": ["review_creation_date"],
 }
+TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
 NUMERIC_COLUMNS = {"items": ["price"], "reviews": ["review_score"]}
 ID_COLUMNS = {"order_id", "product_id", "review_id"}
 
@@ -206,12 +209,35 @@ def _read(raw: Path, role: str) -> pl.DataFrame:
     require_numeric(frame, NUMERIC_COLUMNS.get(role, []), source=name)
     frame = frame.with_columns(pl.col(c).cast(pl.String) for c in ID_COLUMNS & set(frame.columns))
     for column in TIMESTAMP_COLUMNS.get(role, []):
-        frame = parse_date_column(frame, column, source=name).with_columns(
-            pl.col(column).cast(pl.Date)
-        )
+        frame = _parse_day(frame, column, source=name)
     if role == "reviews":
         _check_scores(frame)
     return frame
+
+
+def _parse_day(frame: pl.DataFrame, column: str, *, source: str) -> pl.DataFrame:
+    """``column`` as the day of Olist's timestamps (``2017-10-02 10:56:33``; a bare date or a
+    time without seconds also pass). Anything else raises, naming a few offending values."""
+    dtype = frame.schema[column]
+    if dtype == pl.Date or isinstance(dtype, pl.Datetime):
+        return frame.with_columns(pl.col(column).cast(pl.Date))
+    if dtype != pl.String:
+        require_dates(frame, column, source=source)  # raises: not dates
+    text = pl.col(column).str.strip_chars()
+    day = pl.coalesce(
+        *(text.str.to_datetime(f, strict=False).dt.date() for f in TIMESTAMP_FORMATS),
+        text.str.to_date("%Y-%m-%d", strict=False),
+    )
+    parsed = frame.select(day).to_series()
+    failed = frame[column].is_not_null() & parsed.is_null()
+    if failed.any():
+        bad = frame[column].filter(failed).unique(maintain_order=True)
+        raise InputError(
+            f"{source}: column '{column}' has {plural(int(failed.sum()), 'value')} not in the "
+            f"timestamp form YYYY-MM-DD HH:MM:SS "
+            f"({format_values(bad.head(MAX_EXAMPLES + 1).to_list(), bad.len())})"
+        )
+    return frame.with_columns(parsed.alias(column))
 
 
 def _check_scores(reviews: pl.DataFrame) -> None:
