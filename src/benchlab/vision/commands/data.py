@@ -28,7 +28,9 @@ def data_digits(
     info = json.loads((out_dir / INFO_FILE).read_text())
     if present:
         out.print(
-            f"{out_dir} already holds the digits (seed {seed}); nothing written", highlight=False
+            f"{out_dir} already holds the digits (seed {seed}); nothing written",
+            highlight=False,
+            soft_wrap=True,
         )
     else:
         out.print(
@@ -38,5 +40,7 @@ def data_digits(
             soft_wrap=True,
         )
     out.print(
-        f"next: benchlab vision split --raw-data {out_dir / 'raw'} --folds 5", highlight=False
+        f"next: benchlab vision split --raw-data {out_dir / 'raw'} --folds 5",
+        highlight=False,
+        soft_wrap=True,
     )

@@ -27,5 +27,5 @@ def init_config(
 
     with user_errors():
         path = write_config(data_dir, output_dir=output, optuna=optuna, force=force)
-    out.print(f"wrote {path}", highlight=False)
-    out.print(f"next: benchlab vision train --config {path}", highlight=False)
+    out.print(f"wrote {path}", highlight=False, soft_wrap=True)
+    out.print(f"next: benchlab vision train --config {path}", highlight=False, soft_wrap=True)

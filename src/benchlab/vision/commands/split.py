@@ -39,11 +39,16 @@ def split(
     def count(name: str) -> int:
         return len((splits_dir / name).read_text().splitlines())
 
-    out.print(f"wrote {splits_dir}/ (seed {seed}):", highlight=False)
-    out.print(f"  {TEST_FILE:<18} {count(TEST_FILE):>7,} test images (every fold)", highlight=False)
+    out.print(f"wrote {splits_dir}/ (seed {seed}):", highlight=False, soft_wrap=True)
+    out.print(
+        f"  {TEST_FILE:<18} {count(TEST_FILE):>7,} test images (every fold)",
+        highlight=False,
+        soft_wrap=True,
+    )
     for fold in range(folds):
         train_file, val_file = fold_files(fold)
         out.print(
             f"  fold {fold}: {count(train_file):>7,} train  {count(val_file):>7,} val",
             highlight=False,
+            soft_wrap=True,
         )

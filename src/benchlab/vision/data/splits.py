@@ -112,12 +112,18 @@ def fold_split(
     ]
 
 
+def _images(count: int) -> str:
+    return f"{count} image" if count == 1 else f"{count} images"
+
+
 def _check_sizes(
     images: dict[str, list[Path]], raw_dir: Path, folds: int, test_fraction: float
 ) -> None:
     for name, files in images.items():
         if len(files) < folds:
-            raise InputError(f"{raw_dir / name}: {len(files)} images, fewer than the {folds} folds")
+            raise InputError(
+                f"{raw_dir / name}: {_images(len(files))}, fewer than the {folds} folds"
+            )
     total, n_classes = sum(len(f) for f in images.values()), len(images)
     if n_classes < 2:
         raise InputError(f"{raw_dir}: one class folder; classification needs at least 2")
@@ -155,7 +161,7 @@ def write_splits(
     for i, name in enumerate(classes):
         if left[i] < folds:
             raise InputError(
-                f"{raw_dir / name}: {len(images[name])} images leave {left[i]} after the test "
+                f"{raw_dir / name}: {_images(len(images[name]))} leave {left[i]} after the test "
                 f"split, fewer than the {folds} folds; lower --test-fraction or --folds"
             )
     fold_positions = fold_split(labels, rest, folds=folds, seed=seed)
