@@ -38,7 +38,8 @@ class VisionDataConfig(_Section):
     fold: int = Field(0, ge=0)
     num_workers: int = Field(0, ge=0, description="DataLoader worker processes")
     image_size: tuple[int, int] | None = Field(
-        None, description="resize every image to (height, width); None: the first image's size"
+        None,
+        description="resize every image to (height, width); None: the training images' commonest",
     )
     channels: Literal[1, 3] | None = Field(
         None, description="1 (grayscale) or 3 (RGB); None: 1 when every image is grayscale"

@@ -28,8 +28,7 @@ def split(
 ) -> None:
     """Write stratified K-fold index files (<data>/splits/*.txt); the images stay where they are.
 
-    The test set is shared by every fold; each image is in the test set or in exactly one
-    fold's val set, and in the train set of the other folds.
+    One test set for every fold; each other image is in one fold's val set and the others' train.
     """
     from benchlab.vision.data.splits import TEST_FILE, fold_files, write_splits
 
