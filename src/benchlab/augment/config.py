@@ -53,6 +53,9 @@ class GanTrainingConfig(_Section):
     accelerator: Literal["auto", "cpu", "cuda", "mps"] = "auto"
     devices: int | Literal["auto"] = 1
     checkpoint_every_n_epochs: int = Field(1, ge=1)
+    num_threads: int = Field(
+        1, description="torch CPU threads (joblib style: -1 every core); 1 suits small batches"
+    )
 
 
 class QuickRunConfig(_Section):

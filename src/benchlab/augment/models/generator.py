@@ -13,7 +13,9 @@ class Generator(nn.Module):
     so never negative), in the scaled units of the history.
 
     The noise and the encoded condition set the GRU's initial state and are its input at every
-    step; a linear head reads one value per step.
+    step; a linear head reads one value per step. :meth:`encode` and :meth:`decode` split
+    :meth:`forward`, so the critic's updates (during which the generator does not change) can
+    encode a batch's condition once and draw new noise for each update.
     """
 
     def __init__(
@@ -45,6 +47,23 @@ class Generator(nn.Module):
         self.head = nn.Linear(hidden_dim, 1)
         self.output = nn.ReLU()
 
+    def encode(
+        self,
+        history: torch.Tensor,
+        review_features: torch.Tensor,
+        temporal_features: torch.Tensor,
+    ) -> torch.Tensor:
+        """The generator's condition embedding ``[B, condition_dim]``."""
+        return self.encoder(history, review_features, temporal_features)
+
+    def decode(self, noise: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
+        """Sequences ``[B, horizon]`` from noise and an encoded condition."""
+        seed = torch.cat([noise, condition], dim=1)
+        state = self.initial_state(seed).unsqueeze(0)
+        steps = self.step_input(seed).unsqueeze(1).expand(-1, self.horizon, -1)
+        decoded, _ = self.decoder(steps.contiguous(), state)
+        return self.output(self.head(decoded).squeeze(-1))
+
     def forward(
         self,
         noise: torch.Tensor,
@@ -52,12 +71,7 @@ class Generator(nn.Module):
         review_features: torch.Tensor,
         temporal_features: torch.Tensor,
     ) -> torch.Tensor:
-        condition = self.encoder(history, review_features, temporal_features)
-        seed = torch.cat([noise, condition], dim=1)
-        state = self.initial_state(seed).unsqueeze(0)
-        steps = self.step_input(seed).unsqueeze(1).expand(-1, self.horizon, -1)
-        decoded, _ = self.decoder(steps.contiguous(), state)
-        return self.output(self.head(decoded).squeeze(-1))
+        return self.decode(noise, self.encode(history, review_features, temporal_features))
 
     def sample_noise(
         self, batch: int, *, device: torch.device | str = "cpu", generator: torch.Generator | None

@@ -26,7 +26,9 @@ encoder shared by both would be moved by the generator's optimiser against the c
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import lightning
 import torch
@@ -81,7 +83,9 @@ class WGANGP(lightning.LightningModule):
 
     ``architecture`` holds the keyword arguments of :class:`Generator` and
     :class:`Discriminator` (see :func:`architecture`); the rest are seed 001's training keys.
-    ``history`` keeps the per-epoch means of the losses and the validation gap.
+    ``history`` keeps the per-epoch means of the losses and the validation gap;
+    ``windows_seen`` and ``train_seconds`` count the training windows and the wall time of the
+    training steps (validation excluded), for the throughput.
     """
 
     def __init__(
@@ -109,6 +113,9 @@ class WGANGP(lightning.LightningModule):
         self._batches = 0
         self._val_real: list[torch.Tensor] = []
         self._val_fake: list[torch.Tensor] = []
+        self.windows_seen = 0
+        self.train_seconds = 0.0
+        self._batch_started = 0.0
 
     # --- generation ------------------------------------------------------------------------
     def forward(
@@ -127,11 +134,20 @@ class WGANGP(lightning.LightningModule):
         return self.generator(noise, batch["history"], batch["reviews"], batch["temporal"])
 
     # --- training --------------------------------------------------------------------------
-    def critic_step(self, batch: Batch) -> dict[str, torch.Tensor]:
-        """One critic loss on ``batch``: the loss and its parts."""
+    def critic_step(
+        self, batch: Batch, generator_condition: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
+        """One critic loss on ``batch`` (fresh noise; the generator's encoding of the batch's
+        condition may be passed in): the loss and its parts."""
         real = batch["target"]
         with torch.no_grad():
-            fake = self._generate(batch)
+            if generator_condition is None:
+                fake = self._generate(batch)
+            else:
+                noise = self.generator.sample_noise(
+                    real.shape[0], device=self.device, generator=None
+                )
+                fake = self.generator.decode(noise, generator_condition)
         condition = self.discriminator.encode(batch["history"], batch["reviews"], batch["temporal"])
         real_score = self.discriminator.score(real, condition).mean()
         fake_score = self.discriminator.score(fake, condition).mean()
@@ -153,11 +169,22 @@ class WGANGP(lightning.LightningModule):
             fake, batch["history"], batch["reviews"], batch["temporal"]
         ).mean()
 
+    def on_train_batch_start(self, batch: Batch, batch_idx: int) -> None:
+        self._batch_started = time.perf_counter()
+
+    def on_train_batch_end(self, outputs: Any, batch: Batch, batch_idx: int) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+        self.train_seconds += time.perf_counter() - self._batch_started
+        self.windows_seen += int(batch["target"].shape[0])
+
     def training_step(self, batch: Batch, batch_idx: int) -> None:
         opt_d, opt_g = self.optimizers()
+        with torch.no_grad():  # the generator is fixed during the critic's updates
+            condition = self.generator.encode(batch["history"], batch["reviews"], batch["temporal"])
         self.toggle_optimizer(opt_d)
         for _ in range(self.n_critic):
-            parts = self.critic_step(batch)
+            parts = self.critic_step(batch, condition)
             opt_d.zero_grad(set_to_none=True)
             self.manual_backward(parts["d_loss"])
             opt_d.step()

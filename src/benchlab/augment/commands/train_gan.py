@@ -1,0 +1,43 @@
+"""``benchlab augment train-gan CONFIG [key=value …]``: train the conditional WGAN-GP.
+
+The same as ``benchlab run CONFIG`` for a ``task: augment`` config (seed 001's
+``python scripts/train_gan.py quick_run.enabled=true``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from benchlab.cli.common import JsonFlag, ProgressFlag, out, print_json, user_errors, wide
+from benchlab.errors import InputError
+
+
+def train_gan(
+    config: Annotated[Path, typer.Argument(help="YAML run config with task: augment")],
+    overrides: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="key=value overrides, e.g. quick_run.enabled=true training.lambda_gp=15"
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+    progress: ProgressFlag = True,
+) -> None:
+    """Train the conditional WGAN-GP: run folder with weights, TensorBoard logs, report."""
+    from benchlab.config import load_run_config
+    from benchlab.runner import print_summary, run_task
+
+    with user_errors():
+        cfg = load_run_config(config, overrides or [])
+        if cfg.task != "augment":
+            raise InputError(
+                f"{config}: task {cfg.task!r} is not augment (use `benchlab run {config}`)"
+            )
+        summary = run_task(cfg, progress=progress and sys.stderr.isatty())
+    print_summary(summary, wide(out))
+    if as_json:
+        print_json(summary.to_json())
