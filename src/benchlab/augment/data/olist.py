@@ -130,9 +130,9 @@ def write_olist(
 
 def _hex_ids(rng: np.random.Generator, n: int) -> np.ndarray:
     """``n`` distinct 32-hex-digit ids like Olist's (MD5-shaped)."""
-    halves = rng.integers(0, np.iinfo(np.int64).max, size=(2, n), dtype=np.int64)
-    ids = np.char.add(np.char.mod("%016x", halves[0]), np.char.mod("%016x", halves[1]))
-    if len(np.unique(ids)) < n:  # 2**-126 odds; keep the ids a key anyway
+    text = rng.bytes(16 * n).hex().encode()
+    ids = np.frombuffer(text, dtype="S32").astype("U32")
+    if pl.Series(ids).n_unique() < n:  # 2**-128 odds per pair; keep the ids a key anyway
         return _hex_ids(rng, n)
     return ids
 

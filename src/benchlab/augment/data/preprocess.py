@@ -158,8 +158,9 @@ def preprocess_olist(
         items, reviews, drops = _filter(tables)
         bar.advance(task)
         step("building the product-day panel")
-        panel = _daily_panel(items, fractions, history_window, forecast_horizon)
-        panel, dropped = _keep_active(panel, min_active_days)
+        panel, dropped = _daily_panel(
+            items, fractions, history_window, forecast_horizon, min_active_days
+        )
         drops.append(dropped)
         bar.advance(task)
         step("review and calendar features, scaling")
@@ -324,8 +325,11 @@ def _daily_panel(
     fractions: tuple[float, float, float],
     history_window: int,
     forecast_horizon: int,
-) -> pl.DataFrame:
-    """product × every day of the span: units, revenue (0 without sales) and split."""
+    min_active_days: int,
+) -> tuple[pl.DataFrame, FilterDrop]:
+    """Kept product × every day of the span: units, revenue (0 without sales) and split, with
+    what the active-days filter dropped. Products are selected on the sparse sales first, so
+    the dense grid is built for the kept ones only."""
     first, last = items["date"].min(), items["date"].max()
     dates = pl.date_range(first, last, "1d", eager=True).alias("date")
     lengths = _split_lengths(dates.len(), fractions)
@@ -346,20 +350,26 @@ def _daily_panel(
     daily = items.group_by("product_id", "date").agg(
         pl.len().cast(pl.Int64).alias("units"), pl.col("price").sum().alias("revenue")
     )
-    grid = daily.select("product_id").unique().join(calendar, how="cross")
-    return (
+    keep, drop = _active_products(daily, calendar, min_active_days)
+    grid = keep.to_frame().join(calendar, how="cross")
+    panel = (
         grid.join(daily, on=["product_id", "date"], how="left")
         .with_columns(pl.col("units").fill_null(0), pl.col("revenue").fill_null(0.0))
         .sort("product_id", "date")
     )
+    return panel, drop
 
 
-def _keep_active(panel: pl.DataFrame, min_active_days: int) -> tuple[pl.DataFrame, FilterDrop]:
-    """Products with at least ``min_active_days`` training days with sales."""
-    active = panel.group_by("product_id").agg(
-        ((pl.col("units") > 0) & (pl.col("split") == "train")).sum().alias("active")
+def _active_products(
+    daily: pl.DataFrame, calendar: pl.DataFrame, min_active_days: int
+) -> tuple[pl.Series, FilterDrop]:
+    """Products with at least ``min_active_days`` training days with sales (``daily`` holds
+    only days with sales)."""
+    train = calendar.filter(pl.col("split") == "train")["date"]
+    active = daily.group_by("product_id").agg(
+        pl.col("date").is_in(train.implode()).sum().alias("active")
     )
-    keep = active.filter(pl.col("active") >= min_active_days)["product_id"]
+    keep = active.filter(pl.col("active") >= min_active_days)["product_id"].sort()
     drop = FilterDrop(
         PANEL_FILE,
         f"≥ {min_active_days} training days with sales",
@@ -368,13 +378,12 @@ def _keep_active(panel: pl.DataFrame, min_active_days: int) -> tuple[pl.DataFram
         unit="products",
     )
     if keep.len() == 0:
-        train = panel.filter(pl.col("split") == "train")["date"]
         raise InputError(
             f"{ITEMS_FILE}: no product has {min_active_days} or more days with sales in the "
             f"training period ({train.min()} … {train.max()}); the most is "
             f"{active['active'].max()} (lower --min-active-days)"
         )
-    return panel.filter(pl.col("product_id").is_in(keep.implode())), drop
+    return keep, drop
 
 
 def _write(
