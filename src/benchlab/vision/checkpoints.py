@@ -106,8 +106,10 @@ def read_payload(path: Path) -> Any:
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - pickle, zip and torch errors all mean "not ours"
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{path} is not a readable PyTorch weights file ({first})") from None
+        raise InputError(
+            f"{path} is not a benchlab vision checkpoint: torch.load(weights_only=True) cannot "
+            f"read it ({type(exc).__name__})"
+        ) from None
 
 
 def load_checkpoint(path: str | Path) -> Checkpoint:
