@@ -25,7 +25,8 @@ def test_the_forecast_task_is_registered_with_strings_only() -> None:
 
 def test_a_task_outside_benchlab_runs_end_to_end(register_task, tmp_path: Path) -> None:
     register_task("toy", "tests.toy_task:TASK")
-    assert list(task_specs()) == ["forecast", "toy"]
+    names = list(task_specs())
+    assert names == sorted(names) and {"forecast", "toy"} <= set(names)
     config = parse_run_config(
         {"task": "toy", "seed": 3, "noise": [2.0, 0.1], "output_dir": str(tmp_path / "runs")}
     )
@@ -57,8 +58,9 @@ def test_a_config_picks_its_task_and_is_validated_by_it(register_task) -> None:
     register_task("toy", "tests.toy_task:TASK")
     with pytest.raises(InputError, match=r"c.yaml: n_rows: .*greater than or equal to 10"):
         parse_run_config({"task": "toy", "n_rows": 3}, source="c.yaml")
-    with pytest.raises(InputError, match="unknown task 'vision'; registered tasks: forecast, toy"):
-        parse_run_config({"task": "vision"}, source="c.yaml")
+    known = ", ".join(task_specs())
+    with pytest.raises(InputError, match=f"unknown task 'nope'; registered tasks: {known}$"):
+        parse_run_config({"task": "nope"}, source="c.yaml")
     with pytest.raises(InputError, match="'task' must name a task"):
         parse_run_config({"task": 3}, source="c.yaml")
 
