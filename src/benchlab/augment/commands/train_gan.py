@@ -28,15 +28,18 @@ def train_gan(
     progress: ProgressFlag = True,
 ) -> None:
     """Train the conditional WGAN-GP: run folder with weights, TensorBoard logs, report."""
-    from benchlab.config import load_run_config
+    from benchlab.config import apply_overrides, parse_run_config, read_yaml_mapping
     from benchlab.runner import print_summary, run_task
+    from benchlab.tasks import default_task_name
 
     with user_errors():
-        cfg = load_run_config(config, overrides or [])
-        if cfg.task != "augment":
+        raw = apply_overrides(read_yaml_mapping(config), overrides or [])
+        task = raw.get("task") or default_task_name()
+        if task != "augment":
             raise InputError(
-                f"{config}: task {cfg.task!r} is not augment (use `benchlab run {config}`)"
+                f"{config}: task {task!r} is not augment (use `benchlab run {config}`)"
             )
+        cfg = parse_run_config(raw, source=str(config))
         summary = run_task(cfg, progress=progress and sys.stderr.isatty())
     print_summary(summary, wide(out))
     if as_json:
