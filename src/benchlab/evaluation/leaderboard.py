@@ -9,8 +9,10 @@ as ``strategy``, metrics, timings and hyperparameters); :class:`Leaderboard` ran
 >>> board.frame().select("rank", "model").rows()
 [(1, 'mobilenet'), (2, 'resnet18')]
 
-Every metric is lower-is-better unless it is a known higher-is-better one (accuracy, F1 …) or
-``lower_is_better`` says otherwise, with two that have a target instead of a direction:
+Every metric is lower-is-better unless it is a known higher-is-better one (accuracy, F1 …), a
+rate (``throughput_*``, ``*_per_second``) or ``lower_is_better`` says otherwise (a split before
+the name keeps its direction: ``test_accuracy``, ``best_val_f1``), with two that have a target
+instead of a direction:
 ``bias`` is ranked by ``|bias|`` and ``coverage_<level>`` by ``|coverage - level/100|``.
 """
 
@@ -33,6 +35,7 @@ HIGHER_IS_BETTER: frozenset[str] = frozenset(
         "balanced_accuracy",
         "f1",
         "macro_f1",
+        "f1_macro",
         "weighted_f1",
         "precision",
         "recall",
@@ -44,6 +47,10 @@ HIGHER_IS_BETTER: frozenset[str] = frozenset(
     }
 )
 
+#: Rates (throughput, samples per second …): higher is better.
+_RATE = re.compile(r"(^|_)(throughput|per_sec|per_second)(_|$)")
+#: A split before a metric's name (``test_accuracy``, ``best_val_f1``) keeps its direction.
+_SPLIT = re.compile(r"^(?:best_)?(?:train|val|valid|validation|test)_")
 _COVERAGE = re.compile(r"^coverage_(\d+(?:\.\d+)?)$")
 _WIDTH = re.compile(r"^width_(\d+(?:\.\d+)?)$")
 _NUMBER = re.compile(r"(\d+(?:\.\d+)?)")
@@ -93,7 +100,8 @@ def ranking_key(
 
     ``lower_is_better[metric]``, when given, ranks the raw value in that direction; otherwise
     ``bias`` ranks by ``|bias|``, ``coverage_<level>`` by its distance to the nominal level,
-    :data:`HIGHER_IS_BETTER` metrics descending and everything else (errors) ascending.
+    :data:`HIGHER_IS_BETTER` metrics and rates (``throughput_*``, ``*_per_second``) descending and
+    everything else (errors, latency, memory) ascending.
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
@@ -106,7 +114,8 @@ def ranking_key(
     level = coverage_level(metric)
     if level is not None:
         return abs(value - level)
-    if metric in HIGHER_IS_BETTER:
+    base = _SPLIT.sub("", metric)
+    if base in HIGHER_IS_BETTER or _RATE.search(base):
         return -value
     return value
 
