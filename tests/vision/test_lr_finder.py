@@ -9,13 +9,16 @@ from pathlib import Path
 import pytest
 
 from benchlab.errors import InputError
+from benchlab.vision.config import VisionRunConfig
 from benchlab.vision.lr_finder import (
     COMPLETED,
     DIVERGED,
     NON_FINITE,
     LRFinderSettings,
+    find_lr,
     lr_schedule,
     range_test,
+    run_lr_finder,
     steepest_descent_lr,
 )
 
@@ -117,3 +120,64 @@ def test_results_json_holds_every_step(tmp_path: Path) -> None:
     assert payload["suggested_lr"] == result.suggested_lr
     assert payload["stop_reason"] == result.stop_reason
     assert payload["beta"] == 0.5 and payload["num_iter"] == 30
+
+
+# --- on the digits ----------------------------------------------------------------------------
+@pytest.fixture()
+def tiny_config(digits_dir: Path, tmp_path: Path) -> VisionRunConfig:
+    return VisionRunConfig.model_validate(
+        {
+            "task": "vision",
+            "name": "digits",
+            "seed": 0,
+            "output_dir": str(tmp_path / "runs"),
+            "tracking": {"enabled": False},
+            "data": {"data_dir": str(digits_dir), "fold": 1},
+            "model": {"type": "custom", "custom_architecture": "tiny_net"},
+            "training": {"batch_size": 64},
+            "optimizer": {"name": "sgd", "lr": 0.01},
+        }
+    )
+
+
+def test_on_digits_the_model_and_optimizer_are_restored(tiny_config: VisionRunConfig) -> None:
+    import torch
+
+    from benchlab.vision.optim import create_optimizer
+    from benchlab.vision.training import prepare_training
+
+    prepared = prepare_training(tiny_config)
+    model = prepared.model.eval()
+    optimizer = create_optimizer(tiny_config.optimizer, model.parameters())
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    optimizer_before = optimizer.state_dict()
+    settings = LRFinderSettings(start_lr=1e-4, end_lr=10.0, num_iter=20, beta=0.9)
+    result = find_lr(model, optimizer, prepared.loaders["train"], device="cpu", settings=settings)
+    assert len(result.learning_rates) >= 3
+    after = model.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    assert optimizer.state_dict()["state"] == optimizer_before["state"]
+    assert optimizer.param_groups[0]["lr"] == 0.01
+    assert not model.training  # its mode too
+
+
+def test_on_digits_the_sweep_diverges_and_writes_its_files(tiny_config: VisionRunConfig) -> None:
+    settings = LRFinderSettings(start_lr=1e-4, end_lr=1e4, num_iter=50, beta=0.5)
+    found = run_lr_finder(tiny_config, settings)
+    result = found.result
+    assert result.stop_reason == DIVERGED and len(result.learning_rates) < 50
+    assert result.learning_rates == lr_schedule(1e-4, 1e4, 50)[: len(result.learning_rates)]
+    assert result.suggested_lr is not None and 1e-4 <= result.suggested_lr <= 1e4
+    assert found.out_dir.parent == tiny_config.output_dir / "vision" / "digits"
+    assert found.out_dir.name.startswith("lr_finder_")
+    assert {p.name for p in found.out_dir.iterdir()} == {
+        "lr_plot.png",
+        "results.json",
+        "lr_finder.log",
+    }
+    saved = json.loads((found.out_dir / "results.json").read_text())
+    assert saved["suggested_lr"] == result.suggested_lr and saved["stop_reason"] == DIVERGED
+    assert saved["config"]["fold"] == 1
+    log = (found.out_dir / "lr_finder.log").read_text()
+    assert "suggested lr" in log and "stopped: diverged" in log
+    assert (found.out_dir / "lr_plot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

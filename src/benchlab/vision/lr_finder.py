@@ -22,6 +22,7 @@ it on a vision config's training split and puts the model and optimizer back as 
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ from benchlab.logs import get_logger
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from torch import nn
+
+    from benchlab.vision.config import VisionRunConfig
 
 
 log = get_logger("vision.lr_finder")
@@ -293,3 +296,78 @@ class LRFinderRun:
             "stop_reason": self.result.stop_reason,
             "iterations": len(self.result.learning_rates),
         }
+
+
+def run_lr_finder(
+    config: VisionRunConfig, settings: LRFinderSettings, *, console: Any = None
+) -> LRFinderRun:
+    """The range test on ``config``'s network, optimizer and training split (its fold), written
+    to ``<output_dir>/vision/<dataset>/lr_finder_<timestamp>-<hex>/``: ``lr_plot.png``,
+    ``results.json`` and ``lr_finder.log``. Nothing is written when the data or the network is
+    bad input; the folder appears complete or not at all."""
+    import datetime as dt
+    import uuid
+
+    from benchlab.logs import log_to_file
+    from benchlab.reports.plots import save_figure
+    from benchlab.runs import atomic_directory, safe_name
+    from benchlab.vision.models import model_label
+    from benchlab.vision.optim import create_optimizer
+    from benchlab.vision.task import VisionTask
+    from benchlab.vision.training import prepare_training, training_session
+
+    prepared = prepare_training(config.model_copy(update={"resume": None}), console=console)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    dataset = safe_name(VisionTask().dataset_name(config))
+    final = (
+        Path(config.output_dir) / "vision" / dataset / f"lr_finder_{stamp}-{uuid.uuid4().hex[:4]}"
+    )
+    with atomic_directory(final) as tmp, log_to_file(tmp / "lr_finder.log"):
+        log.info(
+            "lr range test of %s on %s fold %d (%d training images, batch %d, %s on %s): "
+            "lr %.3g → %.3g over %d iterations, beta %.3g, diverge threshold %.3g",
+            model_label(config.model),
+            dataset,
+            config.data.fold,
+            len(prepared.data.train),
+            config.training.batch_size,
+            config.optimizer.name,
+            prepared.device,
+            settings.start_lr,
+            settings.end_lr,
+            settings.num_iter,
+            settings.beta,
+            settings.diverge_threshold,
+        )
+        with training_session(config):
+            model = prepared.model.to(prepared.device)
+            optimizer = create_optimizer(config.optimizer, model.parameters())
+            result = find_lr(
+                model,
+                optimizer,
+                prepared.loaders["train"],
+                device=prepared.device,
+                settings=settings,
+            )
+        log.info(
+            "%d iteration(s), stopped: %s; steepest descent at lr %s, suggested lr %s (%s)",
+            len(result.learning_rates),
+            result.stop_reason,
+            _lr_text(result.steepest_lr),
+            _lr_text(result.suggested_lr),
+            SUGGESTION_RULE,
+        )
+        save_figure(lr_figure(result), tmp / "lr_plot.png")
+        payload = {
+            **result.to_json(),
+            "config": {"name": config.name, "fold": config.data.fold, "seed": config.seed},
+            "model": model_label(config.model),
+            "optimizer": config.optimizer.name,
+            "batch_size": config.training.batch_size,
+        }
+        (tmp / "results.json").write_text(json.dumps(payload, indent=2, allow_nan=False))
+    return LRFinderRun(result, final)
+
+
+def _lr_text(lr: float | None) -> str:
+    return "none" if lr is None else f"{lr:.3g}"
