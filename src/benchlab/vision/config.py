@@ -93,6 +93,9 @@ class VisionTrainingConfig(_Section):
     gradient_accumulation_steps: int = Field(1, ge=1)
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
     early_stopping_patience: int | None = Field(None, ge=1)
+    num_threads: int = Field(
+        1, description="torch CPU threads (joblib style: -1 every core); 1 suits small networks"
+    )
     dp: DPConfig = Field(default_factory=DPConfig)
 
 

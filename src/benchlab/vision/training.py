@@ -101,13 +101,14 @@ class VisionResult:
 
 @contextmanager
 def training_session(config: VisionRunConfig) -> Iterator[None]:
-    """A seeded torch session (:func:`benchlab.neural.session.torch_session`, every core) with
-    ``config.deterministic`` applied; process state is restored afterwards."""
+    """A seeded torch session (:func:`benchlab.neural.session.torch_session`) with
+    ``training.num_threads`` threads and ``config.deterministic`` applied; process state is
+    restored afterwards."""
     import torch
 
     from benchlab.neural.session import torch_session
 
-    with torch_session(n_threads=-1, seed=config.seed):
+    with torch_session(n_threads=config.training.num_threads, seed=config.seed):
         cudnn = torch.backends.cudnn
         saved = (cudnn.benchmark, cudnn.deterministic, os.environ.get("CUBLAS_WORKSPACE_CONFIG"))
         if config.deterministic:

@@ -11,10 +11,12 @@ optimizer (per-example clipping to ``dp.max_grad_norm``, Gaussian noise) and the
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Mapping
 from types import ModuleType
 from typing import Any, ClassVar
 
+import torch
 from torch import nn
 
 from benchlab.errors import InputError
@@ -99,6 +101,14 @@ class DPTrainer(BaseTrainer):
             dp.target_delta,
             f", target epsilon {dp.target_epsilon:g}" if dp.target_epsilon is not None else "",
         )
+
+    def train_batch(
+        self, images: torch.Tensor, labels: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        # Opacus's full backward hooks warn when the images need no gradient (they never do)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Full backward hook is firing")
+            return super().train_batch(images, labels)
 
     def core_model(self) -> nn.Module:
         return self.model._module
