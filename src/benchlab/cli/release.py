@@ -137,11 +137,20 @@ def release_monitor(
 
 def predict(
     ref: Annotated[str, typer.Argument(help="release: name@version or name@latest")],
-    input_path: Annotated[Path, typer.Option("--input", help="features (or history) file")],
-    out_path: Annotated[Path, typer.Option("--out", help="predictions to write (Parquet)")],
+    input_path: Annotated[
+        Path,
+        typer.Option(
+            "--input", "--images", help="features (or history) file; vision: a folder of images"
+        ),
+    ],
+    out_path: Annotated[
+        Path,
+        typer.Option("--out", help="predictions to write (Parquet; vision: .csv or .parquet)"),
+    ],
     releases_dir: ReleasesDir = None,
 ) -> None:
-    """Predict with a verified release (forecast: SKU columns, date, point and quantiles)."""
+    """Predict with a verified release (forecast: SKU columns, date, point and quantiles;
+    vision: path, predicted class and the probability of each class per image)."""
     from benchlab.release.dispatch import predict_file
 
     with user_errors():

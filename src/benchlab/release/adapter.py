@@ -12,6 +12,8 @@ command says so.
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -41,7 +43,8 @@ class ReleaseAdapter:
 
     ``selection_keys`` are the leaderboard columns that pick an experiment of a run
     (``model`` first; e.g. ``strategy`` for forecasting). An experiment's files live in
-    :meth:`experiment_path` and its saved models in ``<experiment>/models/``.
+    :meth:`experiment_path` and its saved models in :meth:`models_source` (by default
+    ``<experiment>/models/``).
     """
 
     task: ClassVar[str] = "task"
@@ -62,6 +65,19 @@ class ReleaseAdapter:
     def experiment_path(self, run_dir: Path, row: dict[str, Any]) -> Path:
         """The folder of the experiment of ``run_dir`` whose leaderboard row is ``row``."""
         return run_dir / safe_name(row["model"])
+
+    def models_source(self, experiment: Path) -> Path:
+        """The folder of an experiment's saved models (a release holds them as ``models/``)."""
+        return experiment / "models"
+
+    def copy_models(self, source: Path, target: Path) -> None:
+        """Copy the saved models of ``source`` into ``target``, a release's ``models/``."""
+        shutil.copytree(source, target)
+
+    def experiment_metrics(self, experiment: Path, row: dict[str, Any]) -> dict[str, Any]:
+        """The metrics a release records: the ``metrics`` of ``<experiment>/metrics.json``."""
+        path = experiment / "metrics.json"
+        return json.loads(path.read_text()).get("metrics", {}) if path.is_file() else {}
 
     def release_info(self, run_dir: Path, experiment: Path, row: dict[str, Any]) -> dict[str, Any]:
         """Fields of ``release.json`` beyond the common ones (name, version, task, metrics …)."""

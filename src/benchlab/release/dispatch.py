@@ -81,7 +81,7 @@ def export_target(
         experiment, row = select_experiment(path, adapter, model, selection)
         keys = [safe_name(str(row[k])) for k in adapter.selection_keys if k in row]
         label = "-".join([path.name, *keys])
-        models_dir, source_dir = experiment / "models", path
+        models_dir, source_dir = adapter.models_source(experiment), path
     else:
         if "@" not in target and "/" in target:
             raise InputError(f"{target}: no such run folder")

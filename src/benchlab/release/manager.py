@@ -176,7 +176,7 @@ class ComprehensiveReleaseManager:
                     "model": row["model"],
                     **adapter.release_info(run_dir, experiment, row),
                     "primary_metric": _primary_metric(run_dir, task),
-                    "metrics": _experiment_metrics(experiment),
+                    "metrics": adapter.experiment_metrics(experiment, row),
                     "rank": row.get("rank"),
                     "git_commit": run_manifest.get("environment", {}).get("git_commit"),
                 }
@@ -276,7 +276,7 @@ def select_experiment(
         raise InputError(f"run {run_dir.name}: no experiment with {asked} (has: {have})")
     row = rows.row(0, named=True)  # the leaderboard is best first
     experiment = adapter.experiment_path(run_dir, row)
-    if not (experiment / "models").is_dir():
+    if not adapter.models_source(experiment).is_dir():
         raise InputError(f"run {run_dir.name}: no saved models in {experiment}")
     return experiment, row
 
@@ -288,7 +288,7 @@ def _write(
         for file in files:
             if (source / file).is_file():
                 shutil.copy2(source / file, tmp / file)
-    shutil.copytree(experiment / "models", tmp / "models")
+    adapter.copy_models(adapter.models_source(experiment), tmp / "models")
     (tmp / RELEASE_INFO).write_text(json.dumps(jsonable(info), indent=2, default=str))
     (tmp / "environment.json").write_text(json.dumps(environment(), indent=2))
     (tmp / MODEL_CARD).write_text(adapter.model_card(info, tmp))
@@ -304,11 +304,6 @@ def _exists(name: str, version: str, releases_dir: Path) -> InputError:
         f"release {name}@{version} already exists in {releases_dir}: releases are "
         "immutable, choose a new version"
     )
-
-
-def _experiment_metrics(experiment: Path) -> dict[str, Any]:
-    path = experiment / "metrics.json"
-    return json.loads(path.read_text()).get("metrics", {}) if path.is_file() else {}
 
 
 def _primary_metric(run_dir: Path, task: str) -> str:
