@@ -61,11 +61,12 @@ def sample_sequences(
     )
     out = np.empty((samples_per_real, len(windows), windows.horizon), dtype=np.float32)
     with torch.inference_mode():
-        for k in range(samples_per_real):
-            for start in range(0, len(windows), _BATCH):
-                part = slice(start, start + _BATCH)
-                noise = generator.sample_noise(history[part].shape[0], generator=noise_source)
-                out[k, part] = generator(noise, history[part], reviews[part], temporal[part])
+        for start in range(0, len(windows), _BATCH):
+            part = slice(start, start + _BATCH)
+            condition = generator.encode(history[part], reviews[part], temporal[part])
+            for k in range(samples_per_real):  # one encoding, a new noise draw per sample
+                noise = generator.sample_noise(condition.shape[0], generator=noise_source)
+                out[k, part] = generator.decode(noise, condition)
     return out
 
 
