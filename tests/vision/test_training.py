@@ -56,7 +56,7 @@ def test_a_run_writes_weights_logs_evaluation_and_report(digits_config: VisionRu
 
     record = summary.records[0]
     assert record.model == "simple_cnn" and record.keys == {"trainer": "standard", "fold": "0"}
-    assert record.metrics["test_accuracy"] > 0.5  # 2 epochs on 763 images: far above chance
+    assert record.metrics["test_accuracy"] > 0.9  # 2 epochs on 763 images learn the digits
     assert 0 < record.metrics["test_f1_macro"] <= 1
     assert record.info["epochs"] == 2 and record.info["train_seconds"] > 0
 

@@ -11,6 +11,12 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+#: BatchNorm's running statistics follow recent batches closely: on small data an epoch has few
+#: batches, and with torch's 0.1 the statistics of the first epochs lag the fast-changing
+#: activations (digits, 12 batches an epoch: validation accuracy 0.10 after epoch 1 with 0.1,
+#: 0.94 with 0.3; the same 99 % test accuracy either way after 20 epochs).
+BATCHNORM_MOMENTUM = 0.3
+
 
 def _pooled(size: tuple[int, int]) -> bool:
     return min(size) >= 4
@@ -38,7 +44,7 @@ class SimpleCNN(nn.Module):
             for first in (True, False):
                 layers += [
                     nn.Conv2d(width_in if first else width, width, 3, padding=1, bias=False),
-                    nn.BatchNorm2d(width),
+                    nn.BatchNorm2d(width, momentum=BATCHNORM_MOMENTUM),
                     nn.ReLU(inplace=True),
                 ]
             if _pooled(size):
