@@ -7,6 +7,7 @@ local port, waits until it answers HTTP, and returns a handle that stops it;
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import sys
@@ -14,7 +15,8 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -212,8 +214,6 @@ def write_study_plots(
     """Write ``<plot>.html`` into ``out_dir`` for each of ``plot_types`` (default: all that
     apply), showing ``params`` only where a plot takes them; a plot the study cannot draw
     (e.g. importances before two finished trials) is skipped with its reason."""
-    from optuna import visualization
-
     unknown = [name for name in plot_types if name not in PLOT_TYPES]
     if unknown:
         raise InputError(
@@ -228,17 +228,43 @@ def write_study_plots(
         )
     written: dict[str, Path] = {}
     skipped: dict[str, str] = {}
-    for name in plot_types or PLOT_TYPES:
-        plot = getattr(visualization, f"plot_{name}")
-        options = {"params": list(params)} if params and name in PLOTS_WITH_PARAMS else {}
-        try:
-            figure = plot(study, **options)
-        except (ValueError, RuntimeError, ImportError) as exc:
-            skipped[name] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            continue
-        path = Path(out_dir) / f"{safe_name(name)}.html"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(path) as tmp:
-            figure.write_html(str(tmp), include_plotlyjs="directory")
-        written[name] = path
+    with _optuna_quiet():
+        for name in plot_types or PLOT_TYPES:
+            drawn = _write_plot(study, name, params, Path(out_dir))
+            if isinstance(drawn, Path):
+                written[name] = drawn
+            else:
+                skipped[name] = drawn
     return StudyPlots(Path(out_dir), written, skipped)
+
+
+@contextlib.contextmanager
+def _optuna_quiet() -> Iterator[None]:
+    """Optuna's notes about small studies (one value searched, too few trials) stay quiet."""
+    import optuna
+
+    level = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            yield
+    finally:
+        optuna.logging.set_verbosity(level)
+
+
+def _write_plot(study: Any, name: str, params: Sequence[str], out_dir: Path) -> Path | str:
+    """``<out_dir>/<name>.html``, or why the study cannot draw that plot."""
+    from optuna import visualization
+
+    plot = getattr(visualization, f"plot_{name}")
+    options = {"params": list(params)} if params and name in PLOTS_WITH_PARAMS else {}
+    try:
+        figure = plot(study, **options)
+    except (ValueError, RuntimeError, ImportError) as exc:
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    path = out_dir / f"{safe_name(name)}.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        figure.write_html(str(tmp), include_plotlyjs="directory")
+    return path
