@@ -31,6 +31,7 @@ SHARED_COMMANDS: dict[str, LazyCommand] = {
         "benchlab.cli.release:export", "Export a run's or a release's models (ONNX)."
     ),
     "data": LazyCommand("benchlab.cli.data:group", "Data sets: every task's data generators."),
+    "dashboard": LazyCommand("benchlab.cli.dashboard:dashboard", "Serve a dashboard of runs."),
 }
 TASK_SECTION = "Tasks"
 TASK_COMMANDS_SECTION = "Task commands"
