@@ -167,8 +167,16 @@ def test_ctrl_c_keeps_the_finished_epochs(digits_config: VisionRunConfig, tmp_pa
     def interrupt(epoch: int, metrics: dict) -> bool:
         raise KeyboardInterrupt
 
-    result = fit_model(config, prepare_training(config), tmp_path, on_epoch_end=interrupt)
+    result = fit_model(
+        config,
+        prepare_training(config),
+        tmp_path / "kept",
+        on_epoch_end=interrupt,
+        keep_on_interrupt=True,
+    )
     assert result.interrupted and result.history.completed == 1
+    with pytest.raises(KeyboardInterrupt):  # a search must stop, not go on to the next trial
+        fit_model(config, prepare_training(config), tmp_path / "raised", on_epoch_end=interrupt)
 
 
 def test_ctrl_c_before_the_first_epoch_ends_is_not_swallowed(
@@ -180,7 +188,7 @@ def test_ctrl_c_before_the_first_epoch_ends_is_not_swallowed(
     monkeypatch.setattr(BaseTrainer, "train_epoch", interrupted)
     config = with_changes(digits_config, model={"custom_architecture": "tiny_net"})
     with pytest.raises(KeyboardInterrupt):
-        fit_model(config, prepare_training(config), tmp_path)
+        fit_model(config, prepare_training(config), tmp_path, keep_on_interrupt=True)
 
 
 @pytest.fixture(scope="module")

@@ -166,12 +166,15 @@ def fit_model(
     on_epoch_end: EpochCallback | None = None,
     writer: Any | None = None,
     logger: logging.Logger | None = None,
+    keep_on_interrupt: bool = False,
 ) -> FitResult:
     """Train ``prepared.model`` with the configured trainer in a seeded session, writing
     ``weights/`` under ``run_dir``; resumes from ``prepared.resume`` when set.
 
     ``on_epoch_end(epoch, metrics)`` is called after every epoch (``val_accuracy``,
     ``val_loss``, ``train_loss``, ``train_accuracy`` …); returning True stops training.
+    With ``keep_on_interrupt``, Ctrl-C after the first finished epoch ends the fit with the
+    epochs saved so far (``interrupted``); otherwise it propagates (a search stops).
     """
     from benchlab.vision.trainers import get_trainer
 
@@ -191,6 +194,8 @@ def fit_model(
         try:
             history = trainer.fit(start_state=prepared.resume, on_epoch_end=on_epoch_end)
         except KeyboardInterrupt:
+            if not keep_on_interrupt:
+                raise
             history = _after_interrupt(trainer, Path(run_dir))
             interrupted = True
         seconds = time.perf_counter() - started
@@ -245,7 +250,12 @@ def run_training(
         try:
             with _epoch_progress(config, progress, console) as on_epoch_end:
                 fitted = fit_model(
-                    config, prepared, run.path, on_epoch_end=on_epoch_end, writer=writer
+                    config,
+                    prepared,
+                    run.path,
+                    on_epoch_end=on_epoch_end,
+                    writer=writer,
+                    keep_on_interrupt=True,
                 )
             test = _evaluate_best(fitted.trainer, prepared, run.path)
             files = _write_results(run, prepared, fitted.history, test)

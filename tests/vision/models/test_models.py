@@ -173,3 +173,14 @@ def test_model_rows_list_custom_nets_and_real_library_examples() -> None:
     assert set(TORCHVISION_EXAMPLES) <= set(torchvision_names())
     assert all(timm.is_model(name) for name in TIMM_EXAMPLES)
     assert {f"timm/{name}" for name in TIMM_EXAMPLES} <= set(names)
+
+
+def test_benchlab_models_lists_the_vision_networks() -> None:
+    from typer.testing import CliRunner
+
+    from benchlab.cli import app
+
+    result = CliRunner().invoke(app, ["models", "--task", "vision"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    for name in (*CUSTOM_MODELS, *TORCHVISION_EXAMPLES):
+        assert name in result.stdout
