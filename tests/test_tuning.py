@@ -393,3 +393,19 @@ def test_each_pruner_stops_a_hopeless_trial(tmp_path: Path, pruner: Any) -> None
     assert all(t.params["choice"] == "bad" for t in pruned)
     complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     assert all(len(t.intermediate_values) == 10 for t in complete)
+
+
+def test_a_postgresql_storage_is_shared_by_studies_that_resume() -> None:
+    from tests.postgres_server import temporary_postgres
+
+    config = TuningConfig(sampler="random", search_space=SPACE)
+    with temporary_postgres() as url:
+        first = open_study(config, url=url, study_name="shared", resume=False, seed=0)
+        first.optimize(lambda t: float(t.suggest_int("x", 0, 9)), n_trials=3)
+        # another process (or host) opening the same study adds to it
+        second = open_study(config, url=url, study_name="shared", resume=True, seed=1)
+        second.optimize(lambda t: float(t.suggest_int("x", 0, 9)), n_trials=2)
+        with pytest.raises(InputError, match="already exists"):
+            open_study(config, url=url, study_name="shared", resume=False, seed=0)
+        stored = optuna.load_study(study_name="shared", storage=url)
+        assert len(stored.trials) == 5

@@ -131,3 +131,17 @@ def test_search_then_refit_writes_a_best_config_that_trains_as_is(
         run_search(config, n_trials=1, progress=False)
     resumed = run_search(config, n_trials=1, resume=True, progress=False)
     assert resumed.n_trials == 2
+
+
+@pytest.mark.slow
+def test_a_search_stores_its_study_in_postgresql(digits_dir: Path, tmp_path: Path) -> None:
+    from tests.postgres_server import temporary_postgres
+
+    with temporary_postgres() as url:
+        config = _config(digits_dir, tmp_path / "runs", epochs=1, storage=url, sampler="random")
+        outcome = run_search(config, n_trials=1, progress=False)
+        assert outcome.storage == url
+        resumed = run_search(config, n_trials=1, resume=True, progress=False)
+        stored = optuna.load_study(study_name="digits", storage=url)
+        assert resumed.n_trials == len(stored.trials) == 2
+    assert not (tmp_path / "runs" / "optuna.db").exists()
