@@ -163,3 +163,15 @@ def test_dp_resume_continues_the_privacy_accounting(
     epsilons = resumed.history.series("epsilon")
     assert epsilons[0] < epsilons[1]
     assert epsilons == pytest.approx(straight.history.series("epsilon"))
+
+
+def test_device_auto_and_an_unavailable_device() -> None:
+    from benchlab.vision.trainers import resolve_device
+
+    assert resolve_device("cpu") == "cpu"
+    if torch.cuda.is_available():
+        assert resolve_device("auto") == "cuda"
+    else:
+        assert resolve_device("auto") in ("cpu", "mps")
+        with pytest.raises(InputError, match="training.device: cuda is not available"):
+            resolve_device("cuda")

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from benchlab.errors import InputError
 from benchlab.tasks import resolve
 
 if TYPE_CHECKING:
@@ -36,12 +37,17 @@ def resolve_device(requested: str) -> str:
     """``training.device``: ``auto`` is CUDA when there is a GPU, else MPS, else the CPU."""
     import torch
 
-    if requested != "auto":
-        return requested
-    if torch.cuda.is_available():
-        return "cuda"
     mps = getattr(torch.backends, "mps", None)
-    return "mps" if mps is not None and mps.is_available() else "cpu"
+    available = {
+        "cpu": True,
+        "cuda": torch.cuda.is_available(),
+        "mps": mps is not None and mps.is_available(),
+    }
+    if requested == "auto":
+        return next(name for name in ("cuda", "mps", "cpu") if available[name])
+    if not available[requested]:
+        raise InputError(f"training.device: {requested} is not available on this machine")
+    return requested
 
 
 def get_trainer(
