@@ -1,7 +1,9 @@
 """The augment run config (``task: augment``): seed 001's Hydra keys, validated.
 
-``benchlab run CONFIG`` (or ``benchlab augment train-gan CONFIG``) trains the GAN; every key can
-be overridden with ``key=value`` (``training.lambda_gp=15 quick_run.enabled=true``).
+``stage`` says what a run does: ``train_gan`` (the default; ``benchlab run CONFIG`` or
+``benchlab augment train-gan CONFIG``) trains the GAN, ``evaluate`` (``benchlab augment evaluate
+CONFIG``) trains the LSTM forecaster with and without the GAN's windows. Every key can be
+overridden with ``key=value`` (``training.lambda_gp=15 quick_run.enabled=true``).
 """
 
 from __future__ import annotations
@@ -84,6 +86,9 @@ class ForecasterConfig(_Section):
 
 
 class EvaluationConfig(_Section):
+    """``stage: evaluate``: the forecaster trained per seed on real, real + synthetic and
+    synthetic-only windows of ``gan_run`` (quick mode caps its epochs and batches too)."""
+
     seeds: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4], min_length=1)
     gan_run: Path | None = Field(None, description="a train-gan run folder; None: train one")
     forecaster: ForecasterConfig = Field(default_factory=ForecasterConfig)
@@ -95,6 +100,9 @@ class AugmentRunConfig(RunConfig):
 
     task: Literal["augment"] = "augment"
     name: str = "olist_gan"
+    stage: Literal["train_gan", "evaluate"] = Field(
+        "train_gan", description="train the GAN, or evaluate what its windows add to a forecaster"
+    )
     data: AugmentDataConfig = Field(default_factory=AugmentDataConfig)
     model: GanModelConfig = Field(default_factory=GanModelConfig)
     training: GanTrainingConfig = Field(default_factory=GanTrainingConfig)

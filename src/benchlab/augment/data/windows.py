@@ -115,7 +115,7 @@ class WindowArrays:
             raise InputError(f"{source}: windows of one split expected, found {sorted(splits)}")
 
         def array(column: str) -> np.ndarray:
-            return np.asarray(frame[column].to_numpy(), dtype=np.float32)
+            return np.array(frame[column].to_numpy(), dtype=np.float32)  # writable: torch
 
         return cls(
             history=array("history"),
