@@ -228,7 +228,9 @@ def test_resume_refuses_a_checkpoint_that_does_not_match(
     )
     config = with_changes(config, **changes)
     with pytest.raises(InputError, match=message) as info:
-        fit_model(config, prepare_training(config), tmp_path)
+        # a mismatched network shows when the weights are loaded; the rest before a run folder
+        prepared = prepare_training(config)
+        fit_model(config, prepared, tmp_path)
     assert "last.pt" in str(info.value)
 
 

@@ -137,8 +137,11 @@ def prepare_training(
     from benchlab.vision.data.loaders import create_dataloaders
     from benchlab.vision.models import create_model
     from benchlab.vision.trainers import resolve_device
+    from benchlab.vision.trainers.base import check_resumable
 
     resume = load_checkpoint(config.resume) if config.resume is not None else None
+    if resume is not None:
+        check_resumable(resume, config)
     with training_session(config):
         data = data if data is not None else create_datasets(config)
         if resume is not None and resume.classes != data.classes:

@@ -61,6 +61,22 @@ class TrainHistory:
         return [float(row[key]) for row in self.epochs if key in row]
 
 
+def check_resumable(checkpoint: Checkpoint, config: VisionRunConfig) -> None:
+    """``config`` can continue ``checkpoint``: same trainer, epochs left to train."""
+    saved_type = checkpoint.trainer_state.get("trainer_type")
+    wanted = config.training.trainer_type
+    if saved_type is not None and saved_type != wanted:
+        raise InputError(
+            f"{checkpoint.path}: trained with the {saved_type} trainer; resume it with "
+            f"training.trainer_type: {saved_type} (not {wanted})"
+        )
+    if checkpoint.epoch >= config.training.num_epochs:
+        raise InputError(
+            f"{checkpoint.path}: already trained {checkpoint.epoch} epochs; set "
+            f"training.num_epochs above {checkpoint.epoch} to continue"
+        )
+
+
 class BaseTrainer:
     """Plain PyTorch training on ``device`` (the ``standard`` trainer)."""
 
@@ -289,17 +305,7 @@ class BaseTrainer:
 
     def restore(self, checkpoint: Checkpoint) -> TrainHistory:
         """Put the model, optimizer, schedule, random states and history back as they were."""
-        saved_type = checkpoint.trainer_state.get("trainer_type")
-        if saved_type is not None and saved_type != self.name:
-            raise InputError(
-                f"{checkpoint.path}: trained with the {saved_type} trainer; resume it with "
-                f"training.trainer_type: {saved_type} (not {self.name})"
-            )
-        if checkpoint.epoch >= self.config.training.num_epochs:
-            raise InputError(
-                f"{checkpoint.path}: already trained {checkpoint.epoch} epochs; set "
-                f"training.num_epochs above {checkpoint.epoch} to continue"
-            )
+        check_resumable(checkpoint, self.config)
         try:
             self.core_model().load_state_dict(checkpoint.model_state)
         except RuntimeError as exc:
