@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -122,3 +124,15 @@ def test_a_run_whose_windows_differ_from_its_generator_is_refused(
 def test_at_least_one_sample_per_window(run_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="at least 1"):
         generate(run_dir, samples_per_real=0, out=tmp_path / "x.parquet")
+
+
+def test_generating_does_not_import_lightning(run_dir: Path, tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from benchlab.augment.generation import generate\n"
+        f"generate({str(run_dir)!r}, samples_per_real=1, out={str(tmp_path / 'g.parquet')!r})\n"
+        "print('lightning' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+    assert (tmp_path / "g.parquet").is_file()

@@ -12,15 +12,18 @@ from __future__ import annotations
 import pickle
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import torch
 
-from benchlab.augment.models.discriminator import Discriminator
-from benchlab.augment.models.generator import Generator
-from benchlab.augment.models.wgan_gp import WGANGP, build_discriminator, build_generator
+from benchlab.augment.models.architecture import build_discriminator, build_generator
 from benchlab.errors import InputError
 from benchlab.runs import atomic_path
+
+if TYPE_CHECKING:
+    from benchlab.augment.models.discriminator import Discriminator
+    from benchlab.augment.models.generator import Generator
+    from benchlab.augment.models.wgan_gp import WGANGP
 
 FORMAT = "benchlab.augment.wgan_gp"
 VERSION = 1

@@ -33,8 +33,7 @@ from typing import Any
 import lightning
 import torch
 
-from benchlab.augment.models.discriminator import Discriminator
-from benchlab.augment.models.generator import Generator
+from benchlab.augment.models.architecture import build_discriminator, build_generator
 
 Batch = Mapping[str, torch.Tensor]
 TRAIN_LOSSES = ("d_loss", "g_loss", "gp", "wasserstein_distance", "grad_norm")
@@ -238,41 +237,3 @@ class WGANGP(lightning.LightningModule):
             torch.optim.Adam(self.discriminator.parameters(), lr=self.hparams.lr_d, betas=betas),
             torch.optim.Adam(self.generator.parameters(), lr=self.hparams.lr_g, betas=betas),
         ]
-
-
-def architecture(
-    *,
-    horizon: int,
-    temporal_steps: int,
-    noise_dim: int,
-    hidden_dim: int,
-    condition_dim: int,
-    temporal_dim: int,
-    review_dim: int,
-    discriminator_channels: int,
-) -> dict[str, int]:
-    """The shape arguments :class:`WGANGP` builds its networks from (all keyword-only)."""
-    return {
-        "horizon": horizon,
-        "temporal_steps": temporal_steps,
-        "noise_dim": noise_dim,
-        "hidden_dim": hidden_dim,
-        "condition_dim": condition_dim,
-        "temporal_dim": temporal_dim,
-        "review_dim": review_dim,
-        "discriminator_channels": discriminator_channels,
-    }
-
-
-def build_generator(arch: Mapping[str, int]) -> Generator:
-    """A :class:`Generator` of ``arch``'s shape (untrained)."""
-    return Generator(**{k: v for k, v in arch.items() if k != "discriminator_channels"})
-
-
-def build_discriminator(arch: Mapping[str, int]) -> Discriminator:
-    """A :class:`Discriminator` of ``arch``'s shape (untrained)."""
-    skip = {"discriminator_channels", "noise_dim"}
-    return Discriminator(
-        channels=arch["discriminator_channels"],
-        **{k: v for k, v in arch.items() if k not in skip},
-    )
