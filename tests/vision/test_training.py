@@ -217,20 +217,14 @@ def one_epoch_checkpoint(digits_dir: Path, tmp_path_factory: pytest.TempPathFact
     ],
 )
 def test_resume_refuses_a_checkpoint_that_does_not_match(
-    digits_config: VisionRunConfig,
-    one_epoch_checkpoint: Path,
-    tmp_path: Path,
-    changes: dict,
-    message: str,
+    digits_config: VisionRunConfig, one_epoch_checkpoint: Path, changes: dict, message: str
 ) -> None:
     config = with_changes(
         digits_config, model={"custom_architecture": "tiny_net"}, resume=str(one_epoch_checkpoint)
     )
     config = with_changes(config, **changes)
     with pytest.raises(InputError, match=message) as info:
-        # a mismatched network shows when the weights are loaded; the rest before a run folder
-        prepared = prepare_training(config)
-        fit_model(config, prepared, tmp_path)
+        prepare_training(config)  # before a run folder exists
     assert "last.pt" in str(info.value)
 
 

@@ -155,10 +155,27 @@ def prepare_training(
             channels=data.channels,
             image_size=data.image_size,
         )
+        if resume is not None:
+            model = resumable_model(model, resume)
         loaders = create_dataloaders(config, data, seed=config.seed)
     device = resolve_device(config.training.device)
     log.debug("prepared %s: %d classes, %s", config.name, data.num_classes, device)
     return PreparedTraining(data=data, loaders=loaders, model=model, device=device, resume=resume)
+
+
+def resumable_model(model: nn.Module, checkpoint: Checkpoint) -> nn.Module:
+    """``model`` holding ``checkpoint``'s weights (as the trainer will restore them): a network
+    that does not fit them fails here, before a run folder exists."""
+    if checkpoint.module_fix == "opacus":
+        from benchlab.vision.trainers.differential_privacy import make_private_compatible
+
+        model = make_private_compatible(model)
+    try:
+        model.load_state_dict(checkpoint.model_state)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[0]
+        raise InputError(f"{checkpoint.path}: weights do not fit the network ({first})") from None
+    return model
 
 
 def fit_model(
