@@ -58,7 +58,7 @@ def build_app(root: str | Path) -> Any:
     tasks = data.catalog.tasks()
     first_task = data.catalog.runs[0].task if data.catalog.runs else None  # the newest run's
     first_runs = data.task_runs(first_task)
-    views = render(data.catalog, first_runs, weights=dict(DEFAULT_WEIGHTS))
+    views = render(data.catalog, first_runs, weights=dict(DEFAULT_WEIGHTS), figures=False)
     matrix, status = training_views(data.catalog)
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
@@ -180,6 +180,7 @@ def build_app(root: str | Path) -> Any:
             ]
 
         selection = [metric, *sliders]
+        app.load(on_runs, [runs, *selection], outputs)  # the charts, once the page is open
         task.input(on_task, [task, *selection], [runs, *outputs])
         runs.input(on_runs, [runs, *selection], outputs)
         for slider in sliders:

@@ -18,7 +18,7 @@ A model, from the label it predicts for each review:
 - other integers are read as predicted ratings on the customers' scale.
 
 >>> import numpy as np
->>> nps_score(categorise_ratings(np.array([5, 5, 4, 2, 1]))).item()
+>>> nps_score(categorise_ratings(np.array([5, 5, 4, 2, 1])))
 0.0
 >>> nps_score(categorise_predictions(np.array(["positive", "positive", "neutral", "negative"])))
 25.0

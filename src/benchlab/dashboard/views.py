@@ -215,7 +215,9 @@ def rating_files(runs: Sequence[Run]) -> list[tuple[str, Any]]:
     return found
 
 
-def nps_view(runs: Sequence[Run]) -> tuple[pl.DataFrame, Figure | None, str]:
+def nps_view(
+    runs: Sequence[Run], *, figure: bool = True
+) -> tuple[pl.DataFrame, Figure | None, str]:
     """The NPS table (customers vs each model, overall and per category) and its chart."""
     files = rating_files(runs)
     if not files:
@@ -224,6 +226,14 @@ def nps_view(runs: Sequence[Run]) -> tuple[pl.DataFrame, Figure | None, str]:
         table = nps_from_files(files)
     except InputError as exc:
         return pl.DataFrame(), None, f"No NPS: {exc}"
+    categories = table.filter(pl.col("category") != "all")["category"].n_unique()
+    note = (
+        f"NPS from {len(files)} predictions file(s)"
+        + (f", {categories} categories" if categories else "")
+        + ": promoters minus detractors, in % of reviews."
+    )
+    if not figure:
+        return table, None, note
     import plotly.graph_objects as go
 
     overall = table.filter(pl.col("category") == "all")
@@ -248,12 +258,6 @@ def nps_view(runs: Sequence[Run]) -> tuple[pl.DataFrame, Figure | None, str]:
         yaxis={"title": "NPS", "range": [-100, 100]},
         template="plotly_white",
     )
-    categories = table.filter(pl.col("category") != "all")["category"].n_unique()
-    note = (
-        f"NPS from {len(files)} predictions file(s)"
-        + (f", {categories} categories" if categories else "")
-        + ": promoters minus detractors, in % of reviews."
-    )
     return table, fig, note
 
 
@@ -263,17 +267,21 @@ def render(
     *,
     weights: Mapping[str, float] | None = None,
     metric: str | None = None,
+    figures: bool = True,
 ) -> Views:
-    """Every tab's content for the runs named by ``labels``."""
+    """Every tab's content for the runs named by ``labels``; ``figures=False`` leaves out the
+    charts and their notes (the app draws them once the page is open: building Plotly figures
+    costs the start-up about a second)."""
     runs = catalog.select(labels)
     frame = experiments(runs)
     ranking, composite_note = composite_view(frame, available_weights(frame, weights))
     metrics = metric_columns(runs)
     primary = metrics[0] if metrics else None
     metric = metric if metric in metrics else (resolve_metric("f1", metrics) or primary)
-    scatter, scatter_note = scatter_figure(frame, primary) if runs else (None, "")
-    latency, latency_note = latency_figure(runs, frame) if runs else (None, "")
-    nps, nps_figure, nps_note = nps_view(runs)
+    draw = figures and bool(runs)
+    scatter, scatter_note = scatter_figure(frame, primary) if draw else (None, "")
+    latency, latency_note = latency_figure(runs, frame) if draw else (None, "")
+    nps, nps_figure, nps_note = nps_view(runs, figure=figures)
     notes = [f"broken run {line}" for line in catalog.notes()]
     if not catalog.runs:
         notes.insert(0, f"No runs in {catalog.root}.")
@@ -287,7 +295,7 @@ def render(
         metrics=metrics,
         metric=metric,
         scatter=scatter,
-        bars=bar_figure(frame, metric),
+        bars=bar_figure(frame, metric) if draw else None,
         latency=latency,
         analysis_note=" ".join(n for n in (scatter_note, latency_note) if n),
         nps=display(nps),
