@@ -111,3 +111,23 @@ def test_losses_are_finite_logged_and_kept_per_epoch() -> None:
     for name in (*(f"{n}_epoch" for n in TRAIN_LOSSES), PRIMARY_METRIC):
         assert name in logged and torch.isfinite(logged[name])
     assert module.history[1][PRIMARY_METRIC] == pytest.approx(float(logged[PRIMARY_METRIC]))
+
+
+def test_the_logged_critic_values_are_means_over_the_critic_updates() -> None:
+    seen: list[dict[str, float]] = []
+
+    class Recording(WGANGP):
+        def critic_step(self, batch, generator_condition=None):  # type: ignore[no-untyped-def]
+            parts = super().critic_step(batch, generator_condition)
+            seen.append({k: float(v.detach()) for k, v in parts.items()})
+            return parts
+
+    with torch_session(n_threads=1, seed=0):
+        module = Recording(architecture=tiny_architecture(), n_critic=3)
+        settings = TrainerSettings(max_epochs=1, accelerator="cpu", monitor=None)
+        fit_module(module, settings, **loaders(n_train=32, batch_size=32))
+    assert len(seen) == 3
+    for name in ("d_loss", "gp", "wasserstein_distance", "grad_norm"):
+        expected = sum(parts[name] for parts in seen) / 3
+        assert module.history[0][name] == pytest.approx(expected, rel=1e-5)
+    assert len({parts["d_loss"] for parts in seen}) == 3  # three different updates

@@ -11,7 +11,8 @@ it, then one generator update (the seed's loop):
 Both use Adam with ``betas=(beta1, beta2)`` (seed: (0.0, 0.9)) and their own learning rates.
 Logged to TensorBoard per step and per epoch: ``d_loss``, ``g_loss``, ``gp``,
 ``wasserstein_distance`` (the critic's estimate ``E[D(real)] - E[D(fake)]``) and ``grad_norm``
-(the mean ‖∇D(x̂)‖, which the penalty pulls towards 1).
+(the mean ‖∇D(x̂)‖, which the penalty pulls towards 1); the critic's values are means over the
+step's ``n_critic`` updates.
 
 Validation logs ``val_wasserstein_gap``, the task's primary metric (lower is better): one
 generated sequence per validation window (noise fixed per batch, so epochs compare), then for
@@ -182,11 +183,14 @@ class WGANGP(lightning.LightningModule):
         with torch.no_grad():  # the generator is fixed during the critic's updates
             condition = self.generator.encode(batch["history"], batch["reviews"], batch["temporal"])
         self.toggle_optimizer(opt_d)
+        critic_sums: dict[str, torch.Tensor] = {}
         for _ in range(self.n_critic):
             parts = self.critic_step(batch, condition)
             opt_d.zero_grad(set_to_none=True)
             self.manual_backward(parts["d_loss"])
             opt_d.step()
+            for name, value in parts.items():
+                critic_sums[name] = critic_sums.get(name, 0.0) + value.detach()
         self.untoggle_optimizer(opt_d)
 
         self.toggle_optimizer(opt_g)
@@ -196,7 +200,8 @@ class WGANGP(lightning.LightningModule):
         opt_g.step()
         self.untoggle_optimizer(opt_g)
 
-        values = {**{k: v.detach() for k, v in parts.items()}, "g_loss": g_loss.detach()}
+        values = {k: v / self.n_critic for k, v in critic_sums.items()}
+        values["g_loss"] = g_loss.detach()
         size = batch["target"].shape[0]
         for name in TRAIN_LOSSES:
             self.log(name, values[name], on_step=True, on_epoch=True, batch_size=size)
