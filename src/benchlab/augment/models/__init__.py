@@ -12,14 +12,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from benchlab.augment.models.architecture import (
+    from benchlab.augment.models.discriminator import Discriminator
+    from benchlab.augment.models.encoder import ConditionEncoder
+    from benchlab.augment.models.generator import Generator
+    from benchlab.augment.models.networks import (
         architecture,
         build_discriminator,
         build_generator,
     )
-    from benchlab.augment.models.discriminator import Discriminator
-    from benchlab.augment.models.encoder import ConditionEncoder
-    from benchlab.augment.models.generator import Generator
     from benchlab.augment.models.wgan_gp import (
         PRIMARY_METRIC,
         WGANGP,
@@ -28,9 +28,9 @@ if TYPE_CHECKING:
     )
 
 _EXPORTS: dict[str, str] = {
-    "architecture": "architecture",
-    "build_discriminator": "architecture",
-    "build_generator": "architecture",
+    "architecture": "networks",
+    "build_discriminator": "networks",
+    "build_generator": "networks",
     "ConditionEncoder": "encoder",
     "Discriminator": "discriminator",
     "Generator": "generator",

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import torch
 
-from benchlab.augment.models.architecture import build_discriminator, build_generator
+from benchlab.augment.models.networks import build_discriminator, build_generator
 from benchlab.errors import InputError
 from benchlab.runs import atomic_path
 

@@ -34,7 +34,7 @@ from typing import Any
 import lightning
 import torch
 
-from benchlab.augment.models.architecture import build_discriminator, build_generator
+from benchlab.augment.models.networks import build_discriminator, build_generator
 
 Batch = Mapping[str, torch.Tensor]
 TRAIN_LOSSES = ("d_loss", "g_loss", "gp", "wasserstein_distance", "grad_norm")
