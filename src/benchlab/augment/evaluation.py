@@ -82,7 +82,6 @@ class EvaluationPrepared:
     scalers: Scalers
     gan_run: Path
     gan_info: dict[str, Any]
-    trained_gan: bool  # the GAN run was trained for this evaluation
 
 
 @dataclass
@@ -102,7 +101,6 @@ class EvaluationDetails:
     """The evaluation's own results, for its report and summary (``RunOutcome.details``)."""
 
     gan_run: Path
-    trained_gan: bool
     seeds: list[int]
     samples_per_real: int
     windows: dict[str, int]  # real train/val/test and synthetic train/val
@@ -169,14 +167,13 @@ def prepare_evaluation(config: AugmentRunConfig, *, console: Console) -> Evaluat
     bad input raises :class:`~benchlab.errors.InputError` before the run folder exists."""
     from benchlab.augment.training import prepare_gan
 
-    trained = config.evaluation.gan_run is None
-    if trained:
+    if config.evaluation.gan_run is None:
         prepare_gan(config, console=console)  # bad data fails before a GAN is trained
         config = resolve_gan_run(config, console=console)
     gan_run = Path(config.evaluation.gan_run)  # type: ignore[arg-type]
     info = check_gan_run(config, gan_run)
     gan = prepare_gan(config, console=console)
-    return EvaluationPrepared(gan.datamodule, gan.scalers, gan_run.resolve(), info, trained)
+    return EvaluationPrepared(gan.datamodule, gan.scalers, gan_run.resolve(), info)
 
 
 def run_evaluation(
@@ -249,7 +246,6 @@ def run_evaluation(
     figures = _figures(config, paired, synthetic, samples, fidelity, summaries, run, prepared)
     details = EvaluationDetails(
         gan_run=prepared.gan_run,
-        trained_gan=prepared.trained_gan,
         seeds=list(evaluation.seeds),
         samples_per_real=samples,
         windows={
@@ -545,7 +541,6 @@ def evaluation_json(details: EvaluationDetails) -> dict[str, Any]:
     found = details.fidelity
     return {
         "gan_run": str(details.gan_run),
-        "trained_gan": details.trained_gan,
         "seeds": details.seeds,
         "samples_per_real": details.samples_per_real,
         "windows": details.windows,

@@ -83,7 +83,6 @@ def comparison_table(comparisons: dict[str, PairedComparison]) -> pl.DataFrame:
 
 
 def _verdict_section(details: EvaluationDetails) -> Section:
-    trained = " (trained for this evaluation)" if details.trained_gan else ""
     windows = details.windows
     return Section(
         "Does augmentation help?",
@@ -95,7 +94,7 @@ def _verdict_section(details: EvaluationDetails) -> Section:
             f"real training windows (real_only), those plus {windows['synthetic_train']} "
             f"synthetic ones ({details.samples_per_real} per real window; augmented), and the "
             f"synthetic ones alone (tstr), and scored on the {windows['real_test']} real test "
-            f"windows. GAN run: `{details.gan_run}`{trained}.",
+            f"windows. GAN run: `{details.gan_run}`.",
             "",
             "Augmentation counts as helping only when every 95% interval of the relative "
             "improvement in test MAE (units sold) lies above 0: over seeds (training randomness) "
