@@ -110,6 +110,23 @@ def test_every_tab_in_a_real_browser(runs_root: Path, tmp_path: Path) -> None:
                 run = runs[task]
                 choose_task(page, task, run.run_id)
                 assert_shows(page.locator("#leaderboard").inner_text(), *csv_figures(run.path))
+            # sortable: the column menu sorts the experiments by latency
+            header = page.locator("#leaderboard").get_by_role("columnheader")
+            header = header.filter(has_text="latency_median_ms").first
+            header.click()
+            header.get_by_role("button", name="Open cell menu").click()
+            page.get_by_text("Sort ascending").click()
+            fastest_first = runs["reviews"].leaderboard.sort("latency_median_ms")["model"]
+            page.wait_for_function(
+                """models => {
+                    const text = document.querySelector('#leaderboard').innerText;
+                    const cells = text.split(/[\\t\\n]/);
+                    const shown = [...new Set(cells.map(c => c.trim()).filter(
+                        c => models.includes(c)))];
+                    return JSON.stringify(shown) === JSON.stringify(models);
+                }""",
+                arg=fastest_first.to_list(),
+            )
             for model in ("logreg", "centroid", "majority"):
                 wait_text(page, "#composite", model)
             weights = page.locator("#weights").inner_text()

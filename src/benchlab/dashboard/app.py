@@ -82,7 +82,7 @@ def build_app(root: str | Path) -> Any:
             with gr.Tab("Leaderboard"):
                 board = gr.Dataframe(
                     table(views.leaderboard),
-                    label="Experiments of the chosen runs (click a column to sort)",
+                    label="Experiments of the chosen runs (sort: a column's ⋮ menu)",
                     interactive=False,
                     elem_id="leaderboard",
                 )
