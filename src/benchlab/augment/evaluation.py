@@ -141,6 +141,11 @@ def check_gan_run(config: AugmentRunConfig, gan_run: Path) -> dict[str, Any]:
     from benchlab.augment.generation import GENERATOR_FILE, read_run_info
     from benchlab.augment.models.weights import load_generator
 
+    if not Path(gan_run).is_dir():
+        raise InputError(
+            f"evaluation.gan_run {gan_run} does not exist: point it at a `benchlab augment "
+            "train-gan` run folder, or leave it unset to train one first"
+        )
     info = read_run_info(gan_run)
     load_generator(gan_run / GENERATOR_FILE)
     data = config.data
