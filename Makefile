@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install demo test test-fast lint format bench startup chromium clean
+.PHONY: install demo test test-fast lint format bench startup servers clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,15 +19,18 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/benchlab demo
 
-# Debian's Chromium for the dashboard's browser test, where apt-get and root allow; never fails
-# (without it the test is skipped and says why).
-chromium:
-	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
-		&& (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
-		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)) \
-		>/dev/null 2>&1; } || echo "chromium not installed: the dashboard's browser test will be skipped"
+# The real servers some tests start (Chromium for the dashboard's browser test, PostgreSQL for
+# shared Optuna storages), from Debian's packages where apt-get and root allow; never fails
+# (a test whose server is missing is skipped and says why).
+servers:
+	@missing=""; command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	[ -z "$$missing" ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing \
+		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing)) \
+		>/dev/null 2>&1; } || echo "not installed:$$missing (their tests will be skipped)"
 
-test: $(STAMP) chromium
+test: $(STAMP) servers
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest -q -n 2 --durations=15 $(PYTEST_ARGS)
