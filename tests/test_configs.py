@@ -18,7 +18,7 @@ CONFIGS = resources.files("benchlab") / "configs"
 
 
 @pytest.mark.parametrize("name", ["m5_quick.yaml", "panel_weekly.yaml"])
-def test_shipped_configs_validate(name: str) -> None:
+def test_shipped_forecast_configs_validate(name: str) -> None:
     with resources.as_file(CONFIGS / name) as path:
         config = load_run_config(path)
     assert config.models and config.strategy
@@ -49,3 +49,20 @@ def test_panel_weekly_runs_on_a_weekly_panel(tmp_path: Path) -> None:
         (m, s) for m in ("statquant", "lightgbm_quantile") for s in ("combined", "individual")
     }
     assert all(r["metrics"]["rmsse"] > 0 for r in payload["results"])
+
+
+def test_the_vision_example_trains_as_shipped(tmp_path: Path, monkeypatch) -> None:
+    """configs/digits_config.yaml after the two data commands it names, one epoch."""
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(app, ["data", "digits", "--out", "data/digits"]).exit_code == 0
+    split = ["vision", "split", "--raw-data", "data/digits/raw", "--folds", "5"]
+    assert runner.invoke(app, split).exit_code == 0
+    with resources.as_file(CONFIGS / "digits_config.yaml") as path:
+        result = runner.invoke(
+            app,
+            ["run", str(path), "training.num_epochs=1", "tracking.enabled=false", "--json"],
+        )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout.strip().splitlines()[-1])
+    assert payload["results"][0]["metrics"]["test_accuracy"] > 0.5
