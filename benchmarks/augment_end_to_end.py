@@ -16,31 +16,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-TARGET_S = 600.0
-
-
-def benchlab_command() -> list[str]:
-    """The installed ``benchlab`` script beside this interpreter, else ``python -m``."""
-    script = Path(sys.executable).with_name("benchlab")
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "benchlab.cli"]
-
-
-def timed(arguments: list[str]) -> tuple[float, str]:
-    """Run ``benchlab <arguments>``; its wall time and stdout (a failure prints stderr, exits)."""
-    start = time.perf_counter()
-    done = subprocess.run(
-        [*benchlab_command(), *arguments], capture_output=True, text=True, check=False
-    )
-    seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        sys.exit(f"benchlab {' '.join(arguments)} failed ({done.returncode}):\n{done.stderr}")
-    return seconds, done.stdout
+from augment_gan import TARGET_S, timed  # the same stage runner (benchmarks/ is on sys.path)
 
 
 def last_json(stdout: str) -> dict:

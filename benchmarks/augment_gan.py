@@ -131,11 +131,16 @@ def quick_pipeline(work: Path, args: argparse.Namespace) -> Path:
             str(work / "synthetic" / "gan_samples.parquet"),
         ]
     )
-    # >>> evaluate: the evaluate work adds its stage here, e.g.
-    #     stages["augment evaluate (quick)"], _ = timed(["augment", "evaluate", str(config),
-    #         "quick_run.enabled=true", f"evaluation.gan_run={run_dir}"])
-    #     and drops "evaluate" from `missing` below. <<<
-    missing = ["evaluate"]
+    stages["augment evaluate (quick, 5 seeds)"], _ = timed(
+        [
+            "augment",
+            "evaluate",
+            str(config),
+            "quick_run.enabled=true",
+            f"evaluation.gan_run={run_dir}",
+        ]
+    )
+    missing: list[str] = []
 
     print(f"quick mode end to end ({args.products} products × {args.days} days) in {work}")
     print(f"{'stage':<34} {'seconds':>8}")
