@@ -21,7 +21,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from benchlab.augment.data.datasets import SalesDataset, batch_loader
+from benchlab.augment.data.datasets import SalesDataset
+from benchlab.neural.data import batch_loader
 
 if TYPE_CHECKING:
     from benchlab.augment.data.windows import WindowArrays

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 import lightning
 
-from benchlab.augment.data.datasets import AugmentedSalesDataset, SalesDataset, batch_loader
+from benchlab.augment.data.datasets import AugmentedSalesDataset, SalesDataset
 from benchlab.augment.data.preprocess import SPLITS
 from benchlab.augment.data.windows import WindowArrays, make_windows, read_panel
 from benchlab.data.validation import source_name
+from benchlab.neural.data import batch_loader
 
 if TYPE_CHECKING:
     import polars as pl

@@ -2,7 +2,8 @@
 
 An item is a dict of float32 tensors ``{"history": [H], "target": [F], "temporal": [F, 8],
 "reviews": [2]}``; indexing with a list (or tensor) of positions returns the whole batch at once
-(``[B, H]`` …), which :func:`batch_loader` uses so no per-window collation runs.
+(``[B, H]`` …), which :func:`benchlab.neural.data.batch_loader` uses so no per-window
+collation runs.
 :class:`AugmentedSalesDataset` adds ``"synthetic"`` (1.0 for a generated window, 0.0 for a real
 one).
 """
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
+from torch.utils.data import Dataset
 
 from benchlab.augment.data.windows import WindowArrays
 from benchlab.errors import InputError
@@ -57,23 +58,3 @@ class AugmentedSalesDataset(SalesDataset):
 
     def __len__(self) -> int:
         return len(self.real) + len(self.synthetic)
-
-
-def batch_loader(
-    data: SalesDataset, *, batch_size: int, shuffle: bool, seed: int, workers: int = 0
-) -> DataLoader:
-    """Batches indexed at once; shuffling draws from a generator seeded with ``seed`` (never
-    the global one), so the order is the same in every run with that seed."""
-    sampler: RandomSampler | SequentialSampler = (
-        RandomSampler(data, generator=torch.Generator().manual_seed(seed))
-        if shuffle
-        else SequentialSampler(data)
-    )
-    return DataLoader(
-        data,
-        sampler=BatchSampler(sampler, batch_size, drop_last=False),
-        batch_size=None,
-        num_workers=workers,
-        persistent_workers=workers > 0,
-        generator=torch.Generator().manual_seed(seed),
-    )

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 import lightning
 import torch
 from torch import nn
-from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
+from torch.utils.data import Dataset
 
 
 def monotone(raw: torch.Tensor) -> torch.Tensor:
@@ -53,29 +53,6 @@ class WindowDataset(Dataset):
     def __getitem__(self, index: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
         windows = self.values[self.starts[index].unsqueeze(-1) + self.offsets]
         return windows[:, : self.input_size], windows[:, self.input_size :]
-
-
-def batch_loader(
-    data: Dataset, *, batch_size: int, shuffle: bool, workers: int, seed: int
-) -> DataLoader:
-    """Whole batches indexed at once (``data[list_of_rows]``), not row by row then collated.
-
-    The loader draws from its own seeded generators, never the global one, so the number of
-    loader workers does not change the dropout masks the network sees.
-    """
-    sampler: RandomSampler | SequentialSampler = (
-        RandomSampler(data, generator=torch.Generator().manual_seed(seed))
-        if shuffle
-        else SequentialSampler(data)
-    )
-    return DataLoader(
-        data,
-        sampler=BatchSampler(sampler, batch_size, drop_last=False),
-        batch_size=None,
-        num_workers=workers,
-        persistent_workers=workers > 0,
-        generator=torch.Generator().manual_seed(seed),
-    )
 
 
 class MLPNet(nn.Module):

@@ -195,9 +195,9 @@ def train_network(
 
 
 def _loader(data: Dataset, params: NeuralParams, *, shuffle: bool, seed: int) -> Any:
-    from benchlab.forecast.models import _nets
+    from benchlab.neural.data import batch_loader
 
-    return _nets.batch_loader(
+    return batch_loader(
         data,
         batch_size=params.batch_size,
         shuffle=shuffle,
