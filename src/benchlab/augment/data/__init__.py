@@ -14,8 +14,9 @@ importing this package loads neither torch nor Lightning.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from benchlab.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from benchlab.augment.data.datamodule import SalesDataModule
@@ -26,18 +27,18 @@ if TYPE_CHECKING:
     from benchlab.augment.data.windows import WindowArrays, make_windows, read_panel
 
 _EXPORTS: dict[str, str] = {
-    "write_olist": "olist",
-    "preprocess_olist": "preprocess",
-    "PreprocessResult": "preprocess",
-    "Scalers": "scaling",
-    "load_scalers": "scaling",
-    "to_original_scale": "scaling",
-    "WindowArrays": "windows",
-    "make_windows": "windows",
-    "read_panel": "windows",
-    "SalesDataset": "datasets",
-    "AugmentedSalesDataset": "datasets",
-    "SalesDataModule": "datamodule",
+    "write_olist": ".olist",
+    "preprocess_olist": ".preprocess",
+    "PreprocessResult": ".preprocess",
+    "Scalers": ".scaling",
+    "load_scalers": ".scaling",
+    "to_original_scale": ".scaling",
+    "WindowArrays": ".windows",
+    "make_windows": ".windows",
+    "read_panel": ".windows",
+    "SalesDataset": ".datasets",
+    "AugmentedSalesDataset": ".datasets",
+    "SalesDataModule": ".datamodule",
 }
 
 __all__ = [
@@ -56,14 +57,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -8,8 +8,9 @@ generating from a trained run does not import Lightning.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from benchlab.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from benchlab.augment.models.discriminator import Discriminator
@@ -28,16 +29,16 @@ if TYPE_CHECKING:
     )
 
 _EXPORTS: dict[str, str] = {
-    "architecture": "networks",
-    "build_discriminator": "networks",
-    "build_generator": "networks",
-    "ConditionEncoder": "encoder",
-    "Discriminator": "discriminator",
-    "Generator": "generator",
-    "PRIMARY_METRIC": "wgan_gp",
-    "WGANGP": "wgan_gp",
-    "gradient_penalty": "wgan_gp",
-    "marginal_wasserstein": "wgan_gp",
+    "architecture": ".networks",
+    "build_discriminator": ".networks",
+    "build_generator": ".networks",
+    "ConditionEncoder": ".encoder",
+    "Discriminator": ".discriminator",
+    "Generator": ".generator",
+    "PRIMARY_METRIC": ".wgan_gp",
+    "WGANGP": ".wgan_gp",
+    "gradient_penalty": ".wgan_gp",
+    "marginal_wasserstein": ".wgan_gp",
 }
 
 __all__ = [
@@ -54,14 +55,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
