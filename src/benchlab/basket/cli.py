@@ -1,0 +1,40 @@
+"""``benchlab basket …``: seed 003's stages, each imported only when it runs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from benchlab.cli.lazy import LazyCommand, LazyGroup
+
+_COMMANDS = "benchlab.basket.commands"
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "prepare-samples": (
+        f"{_COMMANDS}.prepare_samples:prepare_samples_command",
+        "Stage 1: transactions → sequential weeks, train/validation/test sample index files.",
+    ),
+    "prepare-cache": (
+        f"{_COMMANDS}.prepare_cache:prepare_cache_command",
+        "Stage 2: embeddings and price features from the training weeks, as .npy + vocab.json.",
+    ),
+    "train": (
+        f"{_COMMANDS}.train:train",
+        "Train the world model (MLM + auxiliary heads) and evaluate it against the baselines.",
+    ),
+}
+
+
+class BasketGroup(LazyGroup):
+    def lazy_table(self) -> Mapping[str, LazyCommand]:
+        return {
+            name: LazyCommand(target, help_text, extra="neural")
+            for name, (target, help_text) in COMMANDS.items()
+        }
+
+
+app = BasketGroup(
+    name="basket",
+    help="Basket world model (seed 003): prepare-samples, prepare-cache, train.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)

@@ -1,0 +1,1 @@
+"""The ``benchlab basket`` commands, one module each (imported only when the command runs)."""

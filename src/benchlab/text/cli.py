@@ -1,0 +1,37 @@
+"""``benchlab text …``: seed 004's commands, each imported only when it runs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from benchlab.cli.lazy import LazyCommand, LazyGroup
+
+_COMMANDS = "benchlab.text.commands"
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "train-all": (
+        f"{_COMMANDS}.train_all:train_all",
+        "Fine-tune and benchmark several models (and the baselines) on one dataset.",
+    ),
+    "benchmark": (
+        f"{_COMMANDS}.benchmark:benchmark",
+        "Re-rank a text run folder: composite score, bootstrap intervals, McNemar + Holm.",
+    ),
+    "models": (f"{_COMMANDS}.models:models", "The model registry (models.yaml): names, sizes."),
+}
+
+
+class TextGroup(LazyGroup):
+    def lazy_table(self) -> Mapping[str, LazyCommand]:
+        return {
+            name: LazyCommand(target, help_text, extra="text")
+            for name, (target, help_text) in COMMANDS.items()
+        }
+
+
+app = TextGroup(
+    name="text",
+    help="Sentiment benchmark of small language models (seed 004): train-all, benchmark, models.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)

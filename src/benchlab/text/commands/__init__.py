@@ -1,0 +1,1 @@
+"""The ``benchlab text`` commands, one module each (imported only when the command runs)."""
