@@ -156,3 +156,29 @@ def test_atomic_directory_appears_whole_or_not_at_all(tmp_path: Path) -> None:
         (tmp / "other.txt").write_text("other")
     assert [p.name for p in final.iterdir()] == ["whole.txt"]
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_checking_an_output_folder_creates_nothing(tmp_path: Path) -> None:
+    from benchlab.runs import check_writable_directory
+
+    target = tmp_path / "a" / "b"
+    assert check_writable_directory(target) == target
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_output_folder_under_a_file_is_refused_by_name(tmp_path: Path) -> None:
+    from benchlab.errors import InputError
+    from benchlab.runs import check_writable_directory
+
+    (tmp_path / "f").write_text("")
+    with pytest.raises(InputError, match=r"output folder .*/f/runs cannot be created: .* not a"):
+        check_writable_directory(tmp_path / "f" / "runs")
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+def test_a_folder_that_takes_no_file_is_refused_by_name() -> None:
+    from benchlab.errors import InputError
+    from benchlab.runs import check_writable_directory
+
+    with pytest.raises(InputError, match="output folder /proc/forbidden cannot be created"):
+        check_writable_directory("/proc/forbidden")

@@ -9,16 +9,31 @@ task, forecasting); that task's ``config_class`` (a :class:`RunConfig`) validate
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from benchlab.errors import InputError
 from benchlab.tracking import TrackingConfig
 from benchlab.tuning import TuningConfig
+
+
+def _worker_count(value: int) -> int:
+    if value == 0:
+        raise ValueError(
+            "0 cannot run anything: give a count (1 = serial), -1 for every core, "
+            "-2 for all but one, …"
+        )
+    return value
+
+
+WorkerCount = Annotated[int, AfterValidator(_worker_count)]
+"""Workers or threads, joblib style: ``n`` > 0 as given, ``-1`` every available core, ``-2``
+all but one, …; ``0`` is refused with that explanation."""
 
 
 class RunConfig(BaseModel):
@@ -59,17 +74,85 @@ def set_values(raw: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
 
 
 def apply_overrides(raw: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
-    """Apply ``key=value`` overrides (values parsed as YAML) to a config mapping."""
+    """Apply ``key=value`` overrides to a config mapping; values are read as
+    :func:`parse_value` reads them, so an override means what the same text means in a file.
+
+    >>> apply_overrides({"data": {"horizon": 7}}, ["data.horizon=14", "data.split_date=2020-02-01"])
+    {'data': {'horizon': 14, 'split_date': '2020-02-01'}}
+    """
     for item in overrides:
         key, sep, text = item.partition("=")
-        if not sep or not key:
+        if not sep or not key.strip():
             raise InputError(f"override {item!r} is not key=value (e.g. data.horizon=14)")
         try:
-            raw = set_values(raw, {key.strip(): yaml.safe_load(text)})
-        except (InputError, yaml.YAMLError) as exc:
+            raw = set_values(raw, {key.strip(): parse_value(text)})
+        except InputError as exc:
             first = str(exc).splitlines()[0].split(": ", 1)[-1]
             raise InputError(f"override {item!r} cannot be applied: {first}") from None
     return raw
+
+
+class ConfigLoader(yaml.SafeLoader):
+    """YAML as a config reads it: the safe loader, except that dates and timestamps stay the
+    text they are (the config model parses them), only ``true``/``false`` are booleans, and
+    numbers are written the plain way (``1e-4`` is a float; ``12:30`` is not the integer 750).
+    """
+
+
+_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool"}
+_DROPPED_TAGS = {*_NUMBER_TAGS, "tag:yaml.org,2002:timestamp"}
+ConfigLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _DROPPED_TAGS]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+ConfigLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+ConfigLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789")
+)
+ConfigLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"^(?:[-+]?(?:(?:0|[1-9][0-9_]*)(?:\.[0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
+
+
+def load_yaml(text: str) -> Any:
+    r"""``text`` read by :class:`ConfigLoader`.
+
+    >>> load_yaml("split_date: 2020-02-01\nlr: 1e-4\nat: 12:30\ncountry: NO")
+    {'split_date': '2020-02-01', 'lr': 0.0001, 'at': '12:30', 'country': 'NO'}
+    """
+    return yaml.load(text, Loader=ConfigLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def parse_value(text: str) -> Any:
+    """An override's value as typed: a scalar (number, ``true``/``false``, ``null``, a date as
+    its text), a flow list or mapping when it starts with ``[`` or ``{``, else the text itself
+    (``a=b``, ``http://host:5000``, ``x: y`` stay strings).
+
+    >>> [parse_value(v) for v in ["14", "0.5", "true", "null", "2020-02-01", "[0.1,0.5]"]]
+    [14, 0.5, True, None, '2020-02-01', [0.1, 0.5]]
+    >>> parse_value("sqlite:///runs/a=b.db")
+    'sqlite:///runs/a=b.db'
+    """
+    stripped = text.strip()
+    try:
+        value = load_yaml(stripped)
+    except yaml.YAMLError as exc:
+        if stripped.startswith(("[", "{")):
+            first = str(exc).splitlines()[0]
+            raise InputError(
+                f"{stripped!r} is not a valid YAML list or mapping ({first})"
+            ) from None
+        return stripped
+    if isinstance(value, list | dict) and not stripped.startswith(("[", "{")):
+        return stripped
+    return value
 
 
 def validation_message(source: str, exc: ValidationError) -> str:
@@ -89,7 +172,7 @@ def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
     if not path.is_file():
         raise InputError(f"config file {path} does not exist")
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = load_yaml(path.read_text())
     except yaml.YAMLError as exc:
         raise InputError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):

@@ -30,7 +30,7 @@ from benchlab.logs import get_logger, log_to_file
 from benchlab.parallel import stderr_console
 from benchlab.plain import jsonable
 from benchlab.reports.markdown import format_value, write_sections
-from benchlab.runs import RunFolder
+from benchlab.runs import RunFolder, check_writable_directory
 from benchlab.tasks import RunOutcome, Task, get_task
 from benchlab.tracking import Tracker
 
@@ -78,6 +78,7 @@ def run_task(
     """
     console = console or stderr_console
     task = get_task(config.task)
+    check_writable_directory(config.output_dir)
     prepared = task.prepare(config, console=console)
     run = RunFolder(
         config.output_dir, task=config.task, dataset=task.dataset_name(config), name=config.name

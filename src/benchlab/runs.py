@@ -151,6 +151,37 @@ def atomic_directory(final: str | Path) -> Iterator[Path]:
         os.rename(tmp, final)
 
 
+def check_writable_directory(path: str | Path, *, what: str = "output folder") -> Path:
+    """Check, creating nothing, that ``path`` is a folder that can be written, or one that can
+    be created: its nearest existing ancestor must be a folder that takes a new file. A failure
+    is one :class:`~benchlab.errors.InputError` naming the folder, raised before work starts.
+
+    >>> check_writable_directory("/proc/benchlab-test")
+    Traceback (most recent call last):
+    ...
+    benchlab.errors.InputError: output folder /proc/benchlab-test cannot be created: ...
+    """
+    from benchlab.errors import InputError
+
+    folder = Path(path).absolute()
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    verb = "written" if existing == folder else "created"
+    if not existing.is_dir():
+        raise InputError(f"{what} {path} cannot be {verb}: {existing} is not a folder")
+    try:
+        with tempfile.NamedTemporaryFile(dir=existing, prefix=".benchlab-write-check-"):
+            pass
+    except OSError as exc:
+        where = "" if existing == folder else f"{existing} takes no new entry: "
+        raise InputError(
+            f"{what} {path} cannot be {verb}: {where}{exc.strerror or exc} "
+            "(choose a folder you can write)"
+        ) from None
+    return folder
+
+
 def file_manifest(root: Path) -> dict[str, dict[str, Any]]:
     """SHA-256 and size of every file under ``root``, keyed by POSIX relative path."""
     files = sorted(p for p in root.rglob("*") if p.is_file())

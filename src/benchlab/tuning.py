@@ -487,9 +487,11 @@ def run_study(
     child run per finished trial: its values, its per-step scores and its value as
     ``value_name`` (default ``objective_<metric>``). ``note`` extends the opening line.
     """
+    from benchlab.runs import check_writable_directory
     from benchlab.tracking import Tracker
 
     tuning = tuning_of(config)
+    check_writable_directory(config.output_dir)
     metric, direction = study_metric(config), study_direction(config)
     if first_values_check is not None:
         first_values_check(first_values(tuning))

@@ -20,7 +20,11 @@ from benchlab.cli.common import (
 from benchlab.errors import InputError
 
 Overrides = Annotated[
-    list[str] | None, typer.Argument(help="key=value overrides, e.g. data.horizon=14")
+    list[str] | None,
+    typer.Argument(
+        help="key=value overrides, read as in the YAML file: data.horizon=14, "
+        "data.split_date=2020-02-01, models.0.alpha=[0.1,0.5], tracking.uri=null"
+    ),
 ]
 
 
@@ -29,6 +33,12 @@ def run(
     overrides: Overrides = None,
     as_json: JsonFlag = False,
     progress: ProgressFlag = True,
+    print_config: Annotated[
+        bool,
+        typer.Option(
+            "--print-config", help="print the config after overrides and validation, then stop"
+        ),
+    ] = False,
 ) -> None:
     """Run a config: train and evaluate what it asks for, write the run folder and report.
 
@@ -39,6 +49,11 @@ def run(
 
     with user_errors():
         cfg = load_run_config(config, overrides or [])
+        if print_config:
+            import yaml
+
+            print(yaml.safe_dump(cfg.to_raw(), sort_keys=False), end="")
+            return
         if cfg.mode == "hp_tune":
             tune_config(cfg, n_trials=None, resume=False, as_json=as_json, progress=progress)
             return

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from benchlab.config import RunConfig
+from benchlab.config import RunConfig, WorkerCount
 from benchlab.forecast.results import ModelingStrategy
 from benchlab.forecast.schema import SEED_ID_COLUMNS
 
@@ -121,7 +121,10 @@ class ForecastRunConfig(RunConfig):
 
     task: Literal["forecast"] = "forecast"
     name: str = "forecast"
-    n_workers: int | None = None
+    n_workers: WorkerCount | None = Field(
+        None,
+        description="SKU workers: None = auto (every core below 4, else cores - 1), -1 every core",
+    )
     data: DataConfig
     strategy: list[ModelingStrategy] = Field(
         default_factory=lambda: [ModelingStrategy.COMBINED], min_length=1

@@ -23,7 +23,7 @@ from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
-from benchlab.config import RunConfig
+from benchlab.config import RunConfig, WorkerCount
 from benchlab.tuning import TuningConfig
 
 
@@ -93,7 +93,7 @@ class VisionTrainingConfig(_Section):
     gradient_accumulation_steps: int = Field(1, ge=1)
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
     early_stopping_patience: int | None = Field(None, ge=1)
-    num_threads: int = Field(
+    num_threads: WorkerCount = Field(
         1, description="torch CPU threads (joblib style: -1 every core); 1 suits small networks"
     )
     dp: DPConfig = Field(default_factory=DPConfig)
