@@ -1,0 +1,124 @@
+"""Evaluation: exclusion of visible items, ranks with ties, metrics, grouping, the passes."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+import torch
+
+from benchlab.basket.batch import IGNORE_INDEX, MASK_ID
+from benchlab.basket.evaluation import (
+    EvaluationResult,
+    breakdown,
+    classification_metrics,
+    excluded_products,
+    ranking_metrics,
+    target_ranks,
+)
+
+from .test_model import random_batch
+
+VOCAB = 10
+
+
+def test_excluded_products_are_specials_and_visible_items_not_the_masked_one() -> None:
+    batch = random_batch(batch=1, seq=4, vocab=VOCAB)
+    batch.attention_mask[:] = torch.tensor([[True, True, True, False]])
+    batch.product_ids[:] = torch.tensor([[5, 7, 9, 0]])
+    batch.input_ids[:] = torch.tensor([[5, MASK_ID, 9, 0]])
+    batch.masked_positions[:] = torch.tensor([[False, True, False, False]])
+    excluded = excluded_products(batch, VOCAB)
+    assert torch.nonzero(excluded[0]).view(-1).tolist() == [0, 1, 2, 5, 9]
+
+
+def test_target_ranks_break_ties_by_the_shared_order_and_miss_excluded_targets() -> None:
+    scores = torch.tensor(
+        [
+            [0.0, 0.0, 0.0, 5.0, 1.0, 1.0, 1.0, 0.5, 0.2, 0.1],
+            [0.0, 0.0, 0.0, 5.0, 1.0, 1.0, 1.0, 0.5, 0.2, 0.1],
+            [0.0, 0.0, 0.0, 5.0, 1.0, 1.0, 1.0, 0.5, 0.2, 0.1],
+        ]
+    )
+    excluded = torch.zeros(3, VOCAB, dtype=torch.bool)
+    excluded[:, :3] = True
+    excluded[1, 3] = True  # the best product is visible in basket 1: not ranked there
+    excluded[2, 6] = True  # basket 2's target is excluded: never a hit
+    tie_break = torch.tensor([0, 1, 2, 3, 6, 4, 5, 7, 8, 9])  # among 4, 5, 6: 5, 6, 4
+    targets = torch.tensor([4, 4, 6])
+    ranks = target_ranks(scores, targets, excluded, tie_break)
+    assert ranks.tolist() == [3, 2, VOCAB]
+
+
+def test_target_rank_zero_is_the_best_eligible_product() -> None:
+    scores = torch.randn(5, VOCAB, generator=torch.Generator().manual_seed(1))
+    excluded = torch.zeros(5, VOCAB, dtype=torch.bool)
+    excluded[:, :3] = True
+    masked = scores.masked_fill(excluded, -1e9)
+    best = masked.argmax(dim=1)
+    ranks = target_ranks(scores, best, excluded, torch.arange(VOCAB))
+    assert ranks.tolist() == [0] * 5
+    worst = masked.masked_fill(excluded, 1e9).argmin(dim=1)
+    assert target_ranks(scores, worst, excluded, torch.arange(VOCAB)).tolist() == [6] * 5
+
+
+def test_ranking_metrics() -> None:
+    metrics = ranking_metrics(np.array([0, 1, 9, 10, 19, 20]), ks=[10, 20])
+    assert metrics["recall_at_10"] == pytest.approx(3 / 6)
+    assert metrics["recall_at_20"] == pytest.approx(5 / 6)
+    expected = (1 + 1 / np.log2(3) + 1 / np.log2(11)) / 6
+    assert metrics["ndcg_at_10"] == pytest.approx(expected)
+
+
+def test_classification_metrics_match_scikit_learn() -> None:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 4, 200)
+    predicted = np.where(rng.random(200) < 0.6, labels, rng.integers(0, 5, 200))
+    labels[:20] = IGNORE_INDEX
+    ours = classification_metrics(labels, predicted)
+    known = labels != IGNORE_INDEX
+    assert ours["accuracy"] == pytest.approx(accuracy_score(labels[known], predicted[known]))
+    assert ours["f1_macro"] == pytest.approx(
+        f1_score(labels[known], predicted[known], average="macro")
+    )
+
+
+def test_breakdown_gives_every_method_per_group() -> None:
+    ranks = pl.DataFrame(
+        {
+            "basket_id": [1, 2, 3, 4],
+            "date": [None] * 4,
+            "hour": [9, 9, 17, 17],
+            "week": [1, 1, 1, 2],
+            "rank_world_model": [0, 50, 3, 11],
+            "rank_popularity": [20, 20, 20, 0],
+        }
+    )
+    auxiliary = ranks.select("basket_id", "date", "hour", "week").with_columns(
+        pl.Series("mission_type_label", [0, 1, 1, IGNORE_INDEX]),
+        pl.Series("mission_type_world_model", [0, 1, 0, 0]),
+        pl.Series("mission_type_majority_class", [1, 1, 1, 1]),
+    )
+    result = EvaluationResult(
+        ranks=ranks,
+        auxiliary=auxiliary,
+        ranking_methods=["world_model", "popularity"],
+        classifying_methods=["world_model", "majority_class"],
+        tasks=["mission_type"],
+        ks=[10],
+        catalogue_size=100,
+        seed=0,
+    )
+    table = breakdown(result, "hour")
+    assert table["hour"].to_list() == [9, 17]
+    assert table["n_baskets"].to_list() == [2, 2]
+    assert table["world_model/recall_at_10"].to_list() == [0.5, 0.5]
+    assert table["popularity/recall_at_10"].to_list() == [0.0, 0.5]
+    assert table["world_model/mission_type_accuracy"].to_list() == [1.0, 0.0]
+    assert table["majority_class/mission_type_accuracy"].to_list() == [0.5, 1.0]
+    overall = result.metrics("world_model")
+    assert overall["recall_at_10"] == 0.5
+    assert overall["mission_type_accuracy"] == pytest.approx(2 / 3)
+    assert "recall_at_10" not in result.metrics("majority_class")
