@@ -57,9 +57,7 @@ def test_customer_frequency_ranks_own_purchases_first_and_backs_off_to_popularit
 
 def test_customer_frequency_checks_its_input() -> None:
     with pytest.raises(InputError, match="customer indices"):
-        CustomerFrequencyBaseline.fit(
-            np.array([5]), np.array([3]), n_customers=2, vocab_size=VOCAB
-        )
+        CustomerFrequencyBaseline.fit(np.array([5]), np.array([3]), n_customers=2, vocab_size=VOCAB)
     with pytest.raises(InputError, match="outside the vocabulary"):
         PopularityBaseline.fit(np.array([VOCAB]), VOCAB)
 

@@ -122,3 +122,57 @@ def test_breakdown_gives_every_method_per_group() -> None:
     assert overall["recall_at_10"] == 0.5
     assert overall["mission_type_accuracy"] == pytest.approx(2 / 3)
     assert "recall_at_10" not in result.metrics("majority_class")
+
+
+def planted_baselines(train) -> tuple[dict, dict]:  # noqa: ANN001
+    from benchlab.basket.baselines import (
+        CustomerFrequencyBaseline,
+        MajorityClassBaseline,
+        PopularityBaseline,
+    )
+
+    length = train.lengths
+    items = np.concatenate([train.items[i, :n] for i, n in enumerate(length)])
+    owners = np.repeat(train.customer, length)
+    popularity = PopularityBaseline.fit(items, train.vocab)
+    frequency = CustomerFrequencyBaseline.fit(owners, items, n_customers=5, vocab_size=train.vocab)
+    majority = MajorityClassBaseline.fit({"mission_type": train.segment})
+    return (
+        {"popularity": popularity.score, "customer_frequency": frequency.score},
+        {"majority_class": majority.predict},
+    )
+
+
+def test_evaluate_test_scores_every_method_on_the_same_masked_products() -> None:
+    from benchlab.basket.evaluation import evaluate_test
+
+    from .test_model import small_model
+    from .test_training import VOCAB as PLANTED_VOCAB
+    from .test_training import PlantedBaskets
+
+    test = PlantedBaskets(120, seed=3)
+    rankers, classifiers = planted_baselines(PlantedBaskets(400, seed=0))
+    model = small_model(vocab_size=PLANTED_VOCAB, auxiliary_weights={"mission_type": 0.1})
+    options = {"rankers": rankers, "classifiers": classifiers, "tasks": ["mission_type"]}
+    result = evaluate_test(model, test, vocab_size=PLANTED_VOCAB, seed=1, batch_size=32, **options)
+    assert result.ranks.height == 120 == result.auxiliary.height
+    assert sorted(result.ranks["basket_id"].to_list()) == list(range(120))
+    assert result.ranking_methods == ["world_model", "popularity", "customer_frequency"]
+    assert result.classifying_methods == ["world_model", "majority_class"]
+    for method in result.ranking_methods:
+        ranks = result.ranks[f"rank_{method}"].to_numpy()
+        assert ((ranks >= 0) & (ranks < PLANTED_VOCAB - 3)).all()
+    frequency = result.metrics("customer_frequency")["recall_at_10"]
+    assert frequency > result.metrics("popularity")["recall_at_10"]  # the planted segments
+    majority = result.metrics("majority_class")["mission_type_accuracy"]
+    share = np.mean(test.segment == np.bincount(PlantedBaskets(400, seed=0).segment).argmax())
+    assert majority == pytest.approx(share)
+    hours = breakdown(result, "hour")
+    assert hours["n_baskets"].sum() == 120
+    assert hours["hour"].to_list() == sorted(set(test.hour.tolist()))
+
+    again = evaluate_test(model, test, vocab_size=PLANTED_VOCAB, seed=1, batch_size=32, **options)
+    assert again.ranks.equals(result.ranks)
+    other = evaluate_test(None, test, vocab_size=PLANTED_VOCAB, seed=2, batch_size=32, **options)
+    assert other.ranking_methods == ["popularity", "customer_frequency"]
+    assert not other.ranks["rank_popularity"].equals(result.ranks["rank_popularity"])

@@ -103,6 +103,8 @@ class BasketTrainingConfig(_Section):
     max_epochs: int = Field(10, ge=1)
     learning_rate: float = Field(1e-3, gt=0)
     weight_decay: float = Field(0.01, ge=0)
+    warmup_steps: int = Field(0, ge=0, description="linear learning-rate warm-up (optimizer steps)")
+    gradient_clip_val: float | None = Field(1.0, gt=0, description="None: no clipping")
     validate_every_n_steps: int = Field(10_000, ge=1)
     quick_validation_batches: int = Field(100, ge=1)
     early_stopping_patience: int = Field(3, ge=1)
@@ -124,6 +126,7 @@ class EvaluationConfig(_Section):
     seeds: list[int] | None = Field(
         None, description="set: train once per seed and report intervals over them"
     )
+    batch_size: int = Field(256, ge=1, description="test baskets per evaluation batch")
 
 
 class BasketRunConfig(RunConfig):

@@ -283,7 +283,7 @@ def _frame(columns: dict[str, list[np.ndarray]], first: Sequence[str]) -> pl.Dat
     data = {name: np.concatenate(parts) for name, parts in columns.items()}
     frame = pl.DataFrame(data)
     order = [c for c in first if c in frame.columns]
-    return frame.select(order, *(c for c in frame.columns if c not in order))
+    return frame.select([*order, *(c for c in frame.columns if c not in order)])
 
 
 # --- plots ----------------------------------------------------------------------------------
@@ -323,4 +323,3 @@ def plot_breakdown(
         fig.autofmt_xdate()
     fig.tight_layout()
     return save_figure(fig, path)
-

@@ -160,6 +160,7 @@ class WorldModel(lightning.LightningModule):
         special[:FIRST_PRODUCT_ID] = True
         self.register_buffer("special_ids", special, persistent=False)
         nn.init.normal_(self.cls_token, std=0.02)
+        self.extra_callbacks: list[lightning.Callback] = []
 
     # --- forward ----------------------------------------------------------------------------
     def forward(self, batch: WorldModelBatch) -> WorldModelOutput:
@@ -240,6 +241,11 @@ class WorldModel(lightning.LightningModule):
     def validation_step(self, batch: WorldModelBatch, batch_idx: int) -> None:
         losses = self.losses(batch)
         self._log_losses("val", losses, len(batch))
+
+    def configure_callbacks(self) -> list[lightning.Callback]:
+        """Callbacks the training code attached (``extra_callbacks``: quick validation, the
+        epoch history); Lightning merges them with the Trainer's."""
+        return list(self.extra_callbacks)
 
     def configure_optimizers(self) -> dict:
         decay, no_decay = [], []
