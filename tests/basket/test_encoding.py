@@ -78,3 +78,34 @@ def test_customer_cold_start_blend() -> None:
     np.testing.assert_allclose(t1[1, 64:160], (history[1] + unknown) / 2, rtol=1e-5)
     np.testing.assert_allclose(t1[2, 64:160], history[2], atol=2e-3)
     assert encoding.HISTORY_SHRINKAGE == 3.0
+
+
+def samples_frame() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "customer_id": ["C1", "C1", None],
+            "cust_price_sensitivity": ["LA", "LA", None],
+            "cust_lifestage": ["YF", "YF", "XX"],
+            "store_format": ["LS", "LS", "SS"],
+            "store_region": ["E01", "E01", "W02"],
+            "is_first_time_customer": [False, False, True],
+            "history_length": [4, 4, 0],
+            "shop_week": [10, 10, 11],
+            "basket_type": ["Top Up", "Full Shop", "XX"],
+            "basket_dominant_mission": ["Fresh", "Nonfood", "Mixed"],
+            "basket_price_sensitivity": ["LA", "UM", "MM"],
+            "basket_size": ["S", "L", "M"],
+        }
+    )
+
+
+def test_trip_is_identical_for_baskets_differing_only_in_labels() -> None:
+    frame = samples_frame()  # rows 0 and 1 differ in the four label columns only
+    t6 = encode_trip(**encoding.trip_inputs(frame))
+    np.testing.assert_array_equal(t6[0], t6[1])
+    assert not np.array_equal(t6[0], t6[2])
+    # the check can fail: a customer column that is an input changes T6
+    changed = frame.with_columns(pl.Series("cust_lifestage", ["YF", "OA", "XX"]))
+    t6_changed = encode_trip(**encoding.trip_inputs(changed))
+    assert not np.array_equal(t6_changed[0], t6_changed[1])
+    assert not set(encoding.TRIP_COLUMNS) & set(AUXILIARY_COLUMNS.values())

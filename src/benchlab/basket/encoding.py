@@ -139,6 +139,37 @@ def encode_trip(
     return out
 
 
+TRIP_COLUMNS = (
+    "cust_price_sensitivity",
+    "cust_lifestage",
+    "store_format",
+    "store_region",
+    "customer_id",
+    "is_first_time_customer",
+    "history_length",
+    "shop_week",
+)
+"""The only samples columns T6 is built from (no basket label among them)."""
+
+
+def trip_inputs(samples: pl.DataFrame) -> dict[str, np.ndarray]:
+    """:func:`encode_trip`'s arguments for every row of a samples frame, read from
+    :data:`TRIP_COLUMNS` alone."""
+    s = samples.select(TRIP_COLUMNS)
+    return {
+        "cust_price_sensitivity": category_codes(
+            s["cust_price_sensitivity"], CUST_PRICE_SENSITIVITY_VALUES
+        ),
+        "cust_lifestage": category_codes(s["cust_lifestage"], CUST_LIFESTAGE_VALUES),
+        "store_format": category_codes(s["store_format"], STORE_FORMAT_VALUES),
+        "store_region": category_codes(s["store_region"], STORE_REGION_VALUES),
+        "anonymous": s["customer_id"].is_null().to_numpy(),
+        "first_time": s["is_first_time_customer"].to_numpy().astype(bool),
+        "history_length": s["history_length"].to_numpy().astype(np.int64),
+        "week": s["shop_week"].to_numpy().astype(np.int64),
+    }
+
+
 def encode_customer(
     segment: np.ndarray,
     history: np.ndarray,
