@@ -207,3 +207,23 @@ def test_no_actual_after_origin_is_seen(tiny_panel, noise: list[float]) -> None:
     cols = [c for c in before.columns if c not in (Y_TRUE,)]
     assert before.select(cols).equals(after.select(cols))
     assert not before[Y_TRUE].equals(after[Y_TRUE])
+
+
+def test_theta_forecasts_of_sales_are_clipped_and_scored_over_the_m5_levels(
+    tiny_data_config: DataConfig,
+) -> None:
+    pipeline = BenchmarkPipeline(tiny_data_config, TrainingConfig())
+    result = pipeline.run_experiment(
+        None, ModelingStrategy.COMBINED, "theta", quantile_alphas=[0.1, 0.5, 0.9], progress=False
+    )
+    q = result.predictions.select("y_pred", "q_0.1", "q_0.5", "q_0.9").to_numpy()
+    assert result.clipped_at_zero and q.min() >= 0.0
+    assert np.all(np.diff(q[:, 1:], axis=1) >= 0)
+    levels = result.level_metrics
+    assert levels is not None and levels["level"].to_list() == list(range(1, 13))
+    assert result.metrics["m5_wrmsse"] == pytest.approx(levels["wrmsse"].mean())
+    # level 12 (item × store) is the bottom level: the same series as wrmsse
+    assert levels.filter(pl.col("level") == 12)["wrmsse"].item() == pytest.approx(
+        result.metrics["wrmsse"]
+    )
+    assert "m5_wspl" in result.metrics and "rmsse_seasonal" in result.metrics

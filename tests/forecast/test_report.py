@@ -163,7 +163,7 @@ def test_report_from_real_metrics(tmp_path: Path) -> None:
         result.revenue_weights = uses_revenue_weights(history)
         evaluator.add(result)
     board = evaluator.leaderboard()
-    assert board.columns[3:6] == ["wrmsse", "rmsse", "mase"]
+    assert board.columns[3:6] == ["wrmsse", "rmsse", "rmsse_seasonal"]
     assert board["rank"].to_list() == [1, 2, 3, 4]
 
     figures = make_report_figures(evaluator, tmp_path / "fig", dpi=80)

@@ -39,6 +39,14 @@ class DataConfig(BaseModel):
     horizon: int = Field(28, ge=1)
     sku_tuples: list[tuple[Any, ...]] | None = None
     forecast_mode: Literal["recursive", "direct"] = "recursive"
+    hierarchy: dict[str, str] | None = Field(
+        None,
+        description="a panel's M5 hierarchy columns: {state_id: state, cat_id: category, "
+        "dept_id: dept}; item_id/store_id default to the id columns",
+    )
+    non_negative: bool | None = Field(
+        None, description="clip forecasts at 0; None: when the training target is never negative"
+    )
 
     @field_validator("sku_tuples", mode="before")
     @classmethod

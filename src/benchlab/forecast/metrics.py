@@ -6,9 +6,15 @@ layout: ``values`` concatenated series after series, and ``indptr`` of length ``
 that series ``i`` is ``values[indptr[i]:indptr[i + 1]]``.
 
 :func:`evaluate_forecasts` scores a prediction frame against the training history: pooled errors,
-M5-style scaled errors (MASE, RMSSE, WRMSSE, SPL, WSPL), quantile and interval metrics and, when
-the data carries the generator's true distribution, the same metrics for that oracle forecast and
-the model-to-oracle ratios.
+scaled errors, quantile and interval metrics and, when the data carries the generator's true
+distribution, the same metrics for that oracle forecast and the model-to-oracle ratios.
+
+Two scales, named apart: ``rmsse``, ``wrmsse``, ``spl`` and ``wspl`` use the M5 Competitors'
+Guide scale (:func:`m5_scale`: one-step differences from each series' first sale), so they are
+M5's figures for the bottom level; ``rmsse_seasonal`` and ``mase`` use the seasonal-naive scale
+(lag ``season_length``, 7 for daily data, over the whole history). M5's own WRMSSE and WSPL,
+averaged over its 12 aggregation levels, are ``m5_wrmsse``/``m5_wspl``
+(:mod:`benchlab.forecast.levels`).
 
 >>> round(smape(np.array([100.0]), np.array([110.0])), 4)
 9.5238
@@ -17,6 +23,7 @@ the model-to-oracle ratios.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -39,10 +46,12 @@ from benchlab.forecast.schema import (
 __all__ = [
     "HEADLINE_METRICS",
     "bias",
+    "clip_at_zero",
     "evaluate_forecasts",
     "interval_coverage",
     "interval_pairs",
     "interval_width",
+    "m5_scale",
     "mae",
     "mase",
     "pinball",
@@ -57,8 +66,10 @@ __all__ = [
 #: The forecast metrics people look for first, in the order every table shows them (the
 #: leaderboard, the console summary and the model card all take theirs from here).
 HEADLINE_METRICS: tuple[str, ...] = (
+    "m5_wrmsse",
     "rmsse",
     "wrmsse",
+    "rmsse_seasonal",
     "mase",
     "mae",
     "rmse",
@@ -67,6 +78,7 @@ HEADLINE_METRICS: tuple[str, ...] = (
     "mean_pinball",
     "spl",
     "wspl",
+    "m5_wspl",
 )
 
 WEIGHT = "weight"
@@ -205,15 +217,7 @@ def _seasonal_naive_scales(
     ptr = np.asarray(indptr, dtype=np.int64).ravel()
     if int(season_length) < 1:
         raise InputError(f"season_length must be at least 1, got {season_length}")
-    if (
-        ptr.size < 1
-        or ptr[0] != 0
-        or ptr[-1] != values.size
-        or (ptr.size > 1 and np.any(np.diff(ptr) < 0))
-    ):
-        raise InputError(
-            f"indptr must start at 0, never decrease and end at len(values)={values.size}"
-        )
+    _check_indptr(ptr, values.size)
     n_series = ptr.size - 1
     lengths = np.diff(ptr)
     lag_of_series = np.where(lengths >= int(season_length) + 1, int(season_length), 1)
@@ -225,12 +229,7 @@ def _seasonal_naive_scales(
     ok = np.isfinite(diff)
     diff, err_sid = diff[ok], sid[idx][ok]
     counts = np.bincount(err_sid, minlength=n_series)
-
-    finite = np.isfinite(values)
-    level_sum = np.bincount(sid[finite], weights=np.abs(values[finite]), minlength=n_series)
-    level_n = np.bincount(sid[finite], minlength=n_series)
-    level = np.divide(level_sum, level_n, out=np.zeros(n_series), where=level_n > 0)
-    fallback = np.where(level > 0, level, 1.0)
+    fallback = _level_fallback(values, sid, n_series)
 
     scales = []
     for err, fb in ((np.abs(diff), fallback), (diff**2, fallback**2)):
@@ -238,6 +237,75 @@ def _seasonal_naive_scales(
         scale = np.divide(sums, counts, out=np.zeros(n_series), where=counts > 0)
         scales.append(np.where(scale > 0, scale, fb))
     return scales[0], scales[1]
+
+
+def m5_scale(history_values: ArrayLike, indptr: ArrayLike, *, squared: bool = False) -> FloatArray:
+    """The M5 Competitors' Guide scale per series of a flat layout: the mean squared
+    (``squared=True``, RMSSE) or absolute (SPL) one-step difference ``y[t] - y[t - 1]``, over
+    the history from the series' first non-zero value on (leading zeros are days before the
+    product was sold and do not count).
+
+    Where that is 0 or undefined (a series with fewer than two values from its first sale) the
+    fallback of :func:`seasonal_naive_scale` applies: the series' mean absolute level (squared),
+    else 1.0.
+
+    >>> m5_scale(np.array([0.0, 0.0, 2.0, 4.0, 1.0]), np.array([0, 5]), squared=True)
+    array([6.5])
+    """
+    abs_scale, sq_scale = _m5_scales(history_values, indptr)
+    return sq_scale if squared else abs_scale
+
+
+def _m5_scales(history_values: ArrayLike, indptr: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Both scales of :func:`m5_scale`: ``(mean absolute, mean squared)``."""
+    values = _as_float(history_values).ravel()
+    ptr = np.asarray(indptr, dtype=np.int64).ravel()
+    _check_indptr(ptr, values.size)
+    n_series = ptr.size - 1
+    lengths = np.diff(ptr)
+    sid = np.repeat(np.arange(n_series), lengths)
+    sold = np.isfinite(values) & (values != 0)
+    started = np.zeros(values.size, dtype=bool)
+    if values.size:
+        # within each series, True from its first non-zero value on
+        run = np.cumsum(sold) - np.repeat(np.concatenate([[0], np.cumsum(sold)])[ptr[:-1]], lengths)
+        started = run > 0
+    first_of_series = np.zeros(values.size, dtype=bool)
+    first_of_series[ptr[:-1][lengths > 0]] = True
+    idx = np.nonzero(started & ~first_of_series)[0]
+    idx = idx[started[idx - 1]]  # both ends of the step after the first sale
+    diff = values[idx] - values[idx - 1]
+    ok = np.isfinite(diff)
+    diff, err_sid = diff[ok], sid[idx][ok]
+    counts = np.bincount(err_sid, minlength=n_series)
+    fallback = _level_fallback(values, sid, n_series)
+    scales = []
+    for err, fb in ((np.abs(diff), fallback), (diff**2, fallback**2)):
+        sums = np.bincount(err_sid, weights=err, minlength=n_series)
+        scale = np.divide(sums, counts, out=np.zeros(n_series), where=counts > 0)
+        scales.append(np.where(scale > 0, scale, fb))
+    return scales[0], scales[1]
+
+
+def _check_indptr(ptr: NDArray[np.int64], n_values: int) -> None:
+    if (
+        ptr.size < 1
+        or ptr[0] != 0
+        or ptr[-1] != n_values
+        or (ptr.size > 1 and np.any(np.diff(ptr) < 0))
+    ):
+        raise InputError(
+            f"indptr must start at 0, never decrease and end at len(values)={n_values}"
+        )
+
+
+def _level_fallback(values: FloatArray, sid: NDArray[np.int64], n_series: int) -> FloatArray:
+    """Each series' mean absolute value, 1.0 where that is 0 or undefined."""
+    finite = np.isfinite(values)
+    level_sum = np.bincount(sid[finite], weights=np.abs(values[finite]), minlength=n_series)
+    level_n = np.bincount(sid[finite], minlength=n_series)
+    level = np.divide(level_sum, level_n, out=np.zeros(n_series), where=level_n > 0)
+    return np.where(level > 0, level, 1.0)
 
 
 def interval_pairs(alphas: Sequence[float]) -> list[tuple[int, float, float]]:
@@ -255,6 +323,26 @@ def interval_pairs(alphas: Sequence[float]) -> list[tuple[int, float, float]]:
         if hi is not None:
             pairs.append((round(100.0 * (1.0 - 2.0 * lo)), lo, hi))
     return pairs
+
+
+def clip_at_zero(predictions: pl.DataFrame, quantile_alphas: Sequence[float]) -> pl.DataFrame:
+    """Forecasts of a non-negative target made non-negative: ``y_pred`` and every ``q_<alpha>``
+    clipped at 0, the quantiles of each row sorted by alpha so they never cross (sorting never
+    raises the pinball loss of a row).
+
+    >>> frame = pl.DataFrame({"y_pred": [-0.1, 2.0], "q_0.1": [-7.6, 1.5], "q_0.9": [-8.0, 3.0]})
+    >>> clip_at_zero(frame, [0.1, 0.9]).rows()
+    [(0.0, 0.0, 0.0), (2.0, 1.5, 3.0)]
+    """
+    alphas = sorted(dict.fromkeys(float(a) for a in quantile_alphas))
+    columns = [quantile_column(a) for a in alphas]
+    clipped = predictions.with_columns(pl.col(Y_PRED).clip(lower_bound=0.0))
+    if not columns:
+        return clipped
+    q = np.sort(np.maximum(clipped.select(columns).to_numpy().astype(np.float64), 0.0), axis=1)
+    return clipped.with_columns(
+        pl.Series(c, q[:, i], dtype=pl.Float64) for i, c in enumerate(columns)
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -341,25 +429,47 @@ def _numeric(frame: pl.DataFrame, column: str) -> FloatArray:
     return values
 
 
+@dataclass(frozen=True)
+class _Scales:
+    """The per-series scales of the scaled errors: seasonal naive (lag ``m``) for ``mase`` and
+    ``rmsse_seasonal``; M5's one-step from the first sale for ``rmsse``, ``wrmsse``, ``spl``."""
+
+    seasonal_abs: FloatArray
+    seasonal_sq: FloatArray
+    m5_abs: FloatArray
+    m5_sq: FloatArray
+
+    @classmethod
+    def of(cls, values: FloatArray, indptr: NDArray[np.int64], season_length: int) -> _Scales:
+        seasonal_abs, seasonal_sq = _seasonal_naive_scales(values, indptr, season_length)
+        m5_abs, m5_sq = _m5_scales(values, indptr)
+        return cls(seasonal_abs, seasonal_sq, m5_abs, m5_sq)
+
+    def subset(self, mask: NDArray[np.bool_]) -> _Scales:
+        return _Scales(
+            self.seasonal_abs[mask], self.seasonal_sq[mask], self.m5_abs[mask], self.m5_sq[mask]
+        )
+
+
 def _point_metrics(
     y: FloatArray,
     yhat: FloatArray,
     per: _PerSeries,
-    scale_abs: FloatArray,
-    scale_sq: FloatArray,
+    scales: _Scales,
     weight: FloatArray,
 ) -> tuple[dict[str, float], dict[str, FloatArray]]:
     err = yhat - y
     s_mae = per.mean(np.abs(err))
     s_mse = per.mean(err**2)
-    s_rmsse = np.sqrt(s_mse / scale_sq)
+    s_rmsse = np.sqrt(s_mse / scales.m5_sq)
     series = {
         "mae": s_mae,
         "rmse": np.sqrt(s_mse),
         "bias": per.mean(err),
         "smape": per.mean(_smape_terms(y, yhat)),
-        "mase": s_mae / scale_abs,
+        "mase": s_mae / scales.seasonal_abs,
         "rmsse": s_rmsse,
+        "rmsse_seasonal": np.sqrt(s_mse / scales.seasonal_sq),
     }
     overall = {
         "mae": mae(y, yhat),
@@ -368,6 +478,7 @@ def _point_metrics(
         "smape": smape(y, yhat),
         "mase": float(np.mean(series["mase"])),
         "rmsse": float(np.mean(s_rmsse)),
+        "rmsse_seasonal": float(np.mean(series["rmsse_seasonal"])),
         "wrmsse": float(np.sum(weight * s_rmsse)),
     }
     return overall, series
@@ -377,7 +488,7 @@ def _quantile_metrics(
     y: FloatArray,
     quantiles: dict[float, FloatArray],
     per: _PerSeries,
-    scale_abs: FloatArray,
+    scales: _Scales,
     weight: FloatArray,
 ) -> tuple[dict[str, float], dict[str, FloatArray]]:
     overall: dict[str, float] = {}
@@ -387,7 +498,7 @@ def _quantile_metrics(
         overall[f"pinball_{alpha:g}"] = _mean(terms)
         series_loss += per.mean(terms)
     series_loss /= len(quantiles)
-    s_spl = series_loss / scale_abs
+    s_spl = series_loss / scales.m5_abs
     overall["mean_pinball"] = float(np.mean([overall[f"pinball_{a:g}"] for a in quantiles]))
     overall["spl"] = float(np.mean(s_spl))
     overall["wspl"] = float(np.sum(weight * s_spl))
@@ -478,11 +589,13 @@ def evaluate_forecasts(
     Returns ``(metrics, per_series)``. ``metrics`` holds floats only:
 
     - ``mae``, ``rmse``, ``bias``, ``smape``: pooled over all rows;
-    - ``mase``, ``rmsse``: mean over series (seasonal-naive scales, see
-      :func:`seasonal_naive_scale`); ``wrmsse``: weighted by :func:`series_weights`,
+    - ``rmsse`` (M5 scale, :func:`m5_scale`), ``rmsse_seasonal`` and ``mase`` (seasonal-naive
+      scales, :func:`seasonal_naive_scale`): means over series; ``wrmsse`` (M5 scale): weighted
+      by :func:`series_weights`,
       renormalised over the predicted series (revenue shares when ``history`` has ``price``,
       else unit-sales shares: see :func:`uses_revenue_weights`);
-    - with quantiles: ``pinball_<alpha>``, ``mean_pinball``, ``spl``, ``wspl`` and, per central
+    - with quantiles: ``pinball_<alpha>``, ``mean_pinball``, ``spl``, ``wspl`` (M5 scale) and,
+      per central
       interval (see :func:`interval_pairs`), ``coverage_<level>`` and ``width_<level>``;
     - with ``oracle_mean``: ``oracle_mae``, ``oracle_rmse``, ``oracle_smape``, ``oracle_mase``,
       ``oracle_rmsse``, ``oracle_wrmsse`` and the ratios ``mae_vs_oracle``,
@@ -491,7 +604,7 @@ def evaluate_forecasts(
       ``oracle_coverage_<level>`` and ``spl_vs_oracle``. A ratio over 0 is 1.0 if the
       numerator is 0 too, else ``inf``.
 
-    ``per_series``: id columns, ``mae, rmse, bias, smape, mase, rmsse`` (+ ``spl``,
+    ``per_series``: id columns, ``mae, rmse, bias, smape, mase, rmsse, rmsse_seasonal`` (+ ``spl``,
     ``mean_pinball`` with quantiles; + ``oracle_rmsse``, ``rmsse_vs_oracle`` with an oracle) and
     ``weight`` (the wrmsse/wspl weight, summing to 1), one row per predicted series, sorted by
     the id columns.
@@ -512,7 +625,7 @@ def evaluate_forecasts(
         raise InputError("predictions: no rows to evaluate")
 
     keys, values, indptr = _flatten_history(history, ids)
-    scale_abs_all, scale_sq_all = _seasonal_naive_scales(values, indptr, season_length)
+    scales_all = _Scales.of(values, indptr, season_length)
     weights_all = (
         keys.join(series_weights(history, ids, weight_window), on=ids, how="left")
         .sort(_SID)[WEIGHT]
@@ -522,24 +635,23 @@ def evaluate_forecasts(
 
     preds = _series_index(predictions, keys, ids)
     per = _PerSeries(preds[_SID].to_numpy().astype(np.int64), keys.height)
-    scale_abs = scale_abs_all[per.present]
-    scale_sq = scale_sq_all[per.present]
+    scales = scales_all.subset(per.present)
     w = weights_all[per.present]
     w = w / w.sum() if w.sum() > 0 else np.full(w.size, 1.0 / w.size)
 
     y = _numeric(preds, Y_TRUE)
-    overall, series = _point_metrics(y, _numeric(preds, Y_PRED), per, scale_abs, scale_sq, w)
+    overall, series = _point_metrics(y, _numeric(preds, Y_PRED), per, scales, w)
     metrics = dict(overall)
 
     if alphas:
         q_preds = {a: _numeric(preds, quantile_column(a)) for a in alphas}
-        q_overall, q_series = _quantile_metrics(y, q_preds, per, scale_abs, w)
+        q_overall, q_series = _quantile_metrics(y, q_preds, per, scales, w)
         metrics.update(q_overall)
         series.update(q_series)
 
     if ORACLE_MEAN in preds.columns:
         o_mean = _numeric(preds, ORACLE_MEAN)
-        o_overall, o_series = _point_metrics(y, o_mean, per, scale_abs, scale_sq, w)
+        o_overall, o_series = _point_metrics(y, o_mean, per, scales, w)
         for key in ("mae", "rmse", "smape", "mase", "rmsse", "wrmsse"):
             metrics[f"oracle_{key}"] = o_overall[key]
         oq_overall: dict[str, float] = {}
@@ -550,7 +662,7 @@ def evaluate_forecasts(
                     f"predictions: column '{ORACLE_DISPERSION}' must be positive (inf: Poisson)"
                 )
             oq = _oracle_quantiles(o_mean, k, alphas)
-            oq_overall, _ = _quantile_metrics(y, oq, per, scale_abs, w)
+            oq_overall, _ = _quantile_metrics(y, oq, per, scales, w)
             metrics["oracle_mean_pinball"] = oq_overall["mean_pinball"]
             metrics["oracle_spl"] = oq_overall["spl"]
             for level, _, _ in interval_pairs(alphas):

@@ -21,7 +21,8 @@ from benchlab.forecast.data.skus import check_sku_tuples, normalise_sku_tuples
 from benchlab.forecast.data.splits import TemporalSplit, temporal_split
 from benchlab.forecast.engine import ForecastTask
 from benchlab.forecast.features import FeatureSpec
-from benchlab.forecast.metrics import evaluate_forecasts, uses_revenue_weights
+from benchlab.forecast.levels import evaluate_levels, series_hierarchy
+from benchlab.forecast.metrics import clip_at_zero, evaluate_forecasts, uses_revenue_weights
 from benchlab.forecast.model_types import model_registry
 from benchlab.forecast.results import ExperimentResult, ModelingStrategy
 from benchlab.forecast.schema import (
@@ -74,6 +75,7 @@ class BenchmarkPipeline:
         self.data: ForecastData | None = None
         self.split: TemporalSplit | None = None
         self.feature_spec: FeatureSpec | None = None
+        self._hierarchy: pl.DataFrame | None = None
 
     @classmethod
     def from_split(
@@ -88,6 +90,13 @@ class BenchmarkPipeline:
         pipeline = cls(data_config, training_config)
         pipeline.data, pipeline.split, pipeline.feature_spec = data, split, feature_spec
         return pipeline
+
+    def hierarchy(self) -> pl.DataFrame:
+        """The M5 hierarchy of every loaded series (see :mod:`benchlab.forecast.levels`)."""
+        if self._hierarchy is None:
+            data, _ = self._require_split()
+            self._hierarchy = series_hierarchy(data, self.data_config.hierarchy)
+        return self._hierarchy
 
     def load_and_prepare_data(self) -> ForecastData:
         """Load, validate and split the data; build the feature spec for a long panel."""
@@ -202,6 +211,11 @@ class BenchmarkPipeline:
             *[c for c in (ORACLE_MEAN, ORACLE_DISPERSION) if c in truth.columns],
         )
         history = train.select(*ids, DATE, TARGET, *([PRICE] if data.has_price else []))
+        non_negative = self.data_config.non_negative
+        if non_negative is None:
+            non_negative = bool(history[TARGET].min() >= 0)
+        if non_negative:
+            predictions = clip_at_zero(predictions, task.quantile_alphas)
         metrics, per_sku = evaluate_forecasts(
             predictions,
             history,
@@ -209,6 +223,14 @@ class BenchmarkPipeline:
             quantile_alphas=task.quantile_alphas,
             season_length=data.season_length,
         )
+        level_metrics, levels = evaluate_levels(
+            predictions,
+            history,
+            self.hierarchy(),
+            id_columns=ids,
+            quantile_alphas=task.quantile_alphas,
+        )
+        metrics.update(level_metrics)
         return ExperimentResult(
             model=label,
             model_type=task.model_type,
@@ -226,6 +248,8 @@ class BenchmarkPipeline:
             failures=outcome.failures,
             models=outcome.models,
             revenue_weights=uses_revenue_weights(history),
+            level_metrics=levels,
+            clipped_at_zero=non_negative,
         )
 
     def _resolve_model(

@@ -24,6 +24,7 @@ import polars as pl
 
 from benchlab.evaluation.leaderboard import coverage_level, ranking_direction
 from benchlab.forecast.data.skus import sku_label
+from benchlab.forecast.levels import M5_QUANTILES
 from benchlab.forecast.results import ModelingStrategy
 from benchlab.reports.markdown import (
     MISSING,
@@ -265,6 +266,53 @@ def _quantile_section(board: pl.DataFrame) -> Section | None:
     return Section("Quantile forecasts", _trimmed(lines))
 
 
+def _levels_section(evaluator: ModelEvaluator) -> Section | None:
+    """M5's WRMSSE (and WSPL) per aggregation level, one row per experiment."""
+    rows = [r for r in evaluator.results if r.level_metrics is not None]
+    if not rows:
+        return None
+    levels = rows[0].level_metrics
+    names = {int(lv): name for lv, name in zip(levels["level"], levels["name"], strict=True)}
+    table: list[dict[str, Any]] = []
+    for result in rows:
+        assert result.level_metrics is not None
+        for metric in ("wrmsse", "wspl"):
+            values = result.level_metrics[metric].to_list()
+            if all(v is None for v in values):
+                continue
+            row: dict[str, Any] = {"model": result.model, "strategy": result.strategy.value}
+            row["metric"] = metric
+            row |= {
+                f"L{lv}": v for lv, v in zip(result.level_metrics["level"], values, strict=True)
+            }
+            row["mean"] = result.metrics.get(f"m5_{metric}")
+            table.append(row)
+    legend = ", ".join(f"L{lv} {name}" for lv, name in names.items())
+    lines = [
+        f"M5's metrics at each aggregation level ({legend}); `m5_wrmsse`/`m5_wspl` are the "
+        "means over these levels. Every aggregate series is scaled by its one-step error from "
+        "its first sale and weighted by its share of the last 28 training days' sales.",
+    ]
+    if len(names) < 12:
+        lines.append(
+            f"The data's hierarchy supports {len(names)} of M5's 12 levels (a panel names its "
+            "state, category and department columns in `data.hierarchy`)."
+        )
+    if any(r.quantile_alphas for r in rows):
+        lines.append(
+            "Quantiles of an aggregate are the sums of its series' quantiles: exact when the "
+            "series move together, wider than the truth when they are independent. M5 scored "
+            f"9 quantiles ({', '.join(f'{a:g}' for a in M5_QUANTILES)}); these runs score the "
+            "ones each model has."
+        )
+    if any(r.clipped_at_zero for r in rows):
+        lines.append(
+            "The target is never negative, so every forecast and quantile was clipped at 0 "
+            "(quantiles kept in order) before scoring; coverage is measured after clipping."
+        )
+    return Section("M5 levels", [*lines, "", markdown_table(pl.DataFrame(table))])
+
+
 def _failures_section(evaluator: ModelEvaluator) -> Section:
     rows = [
         {
@@ -327,6 +375,7 @@ def report_sections(
         _strategy_section(evaluator),
         _oracle_section(evaluator, board),
         _quantile_section(board),
+        _levels_section(evaluator),
         _failures_section(evaluator),
         figures_section({c: p for c, p in figures.items() if not _is_leaderboard_figure(c)}),
     ]

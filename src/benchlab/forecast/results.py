@@ -57,6 +57,8 @@ class ExperimentResult:
     failures: list[SkuFailure] = field(default_factory=list)
     models: dict[str, ForecastModel] = field(default_factory=dict)
     revenue_weights: bool | None = None
+    level_metrics: pl.DataFrame | None = None  # M5 levels: level, name, n_series, wrmsse, wspl
+    clipped_at_zero: bool = False  # forecasts of a non-negative target were clipped at 0
 
     @property
     def label(self) -> str:
