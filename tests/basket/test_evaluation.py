@@ -176,3 +176,34 @@ def test_evaluate_test_scores_every_method_on_the_same_masked_products() -> None
     other = evaluate_test(None, test, vocab_size=PLANTED_VOCAB, seed=2, batch_size=32, **options)
     assert other.ranking_methods == ["popularity", "customer_frequency"]
     assert not other.ranks["rank_popularity"].equals(result.ranks["rank_popularity"])
+
+
+def test_seed_intervals_and_paired_differences() -> None:
+    from scipy import stats
+
+    from benchlab.basket.evaluation import paired_differences, seed_intervals
+
+    model = [0.30, 0.34, 0.32]
+    base = [0.20, 0.25, 0.21]
+    per_seed = pl.DataFrame(
+        {
+            "seed": [0, 1, 2] * 2 + [0],
+            "method": ["world_model"] * 3 + ["popularity"] * 3 + ["majority_class"],
+            "metric": ["recall_at_10"] * 6 + ["mission_type_accuracy"],
+            "value": model + base + [0.5],
+        }
+    )
+    intervals = seed_intervals(per_seed)
+    row = intervals.filter(pl.col("method") == "world_model").row(0, named=True)
+    half = stats.t.ppf(0.975, 2) * np.std(model, ddof=1) / np.sqrt(3)
+    assert row["n_seeds"] == 3
+    assert row["mean"] == pytest.approx(np.mean(model))
+    assert (row["low"], row["high"]) == pytest.approx((np.mean(model) - half, np.mean(model) + half))
+    single = intervals.filter(pl.col("method") == "majority_class").row(0, named=True)
+    assert single["low"] is None and single["high"] is None
+    paired = paired_differences(per_seed)
+    assert paired["method"].to_list() == ["popularity"]  # no shared metric with majority_class
+    diff = paired.row(0, named=True)
+    assert diff["mean"] == pytest.approx(np.mean(np.subtract(model, base)))
+    assert diff["wins"] == 3
+    assert diff["low"] > 0

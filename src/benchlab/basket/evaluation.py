@@ -323,3 +323,55 @@ def plot_breakdown(
         fig.autofmt_xdate()
     fig.tight_layout()
     return save_figure(fig, path)
+
+
+# --- over seeds -----------------------------------------------------------------------------
+def seed_intervals(per_seed: pl.DataFrame, confidence: float = 0.95) -> pl.DataFrame:
+    """Mean and Student-t interval over seeds of every ``(method, metric)``.
+
+    ``per_seed`` has one row per ``(seed, method, metric)`` with its ``value``. The result has
+    ``method, metric, n_seeds, mean, std, low, high``; with one seed the interval is null.
+    """
+    from scipy import stats
+
+    grouped = (
+        per_seed.drop_nulls("value")
+        .filter(pl.col("value").is_not_nan())
+        .group_by("method", "metric", maintain_order=True)
+        .agg(
+            pl.len().alias("n_seeds"),
+            pl.col("value").mean().alias("mean"),
+            pl.col("value").std().alias("std"),
+        )
+    )
+    n = grouped["n_seeds"].to_numpy()
+    t = np.where(n > 1, stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)), np.nan)
+    half = pl.Series("half", t * grouped["std"].fill_null(np.nan).to_numpy() / np.sqrt(n))
+    return grouped.with_columns(
+        (pl.col("mean") - half).fill_nan(None).alias("low"),
+        (pl.col("mean") + half).fill_nan(None).alias("high"),
+    )
+
+
+def paired_differences(
+    per_seed: pl.DataFrame, reference: str = MODEL_NAME, confidence: float = 0.95
+) -> pl.DataFrame:
+    """``reference`` minus every other method, seed by seed, on each metric both have (the
+    same masked products per seed): ``method, metric, n_seeds, mean, low, high, wins`` where
+    ``wins`` counts the seeds on which ``reference`` is higher."""
+    ours = per_seed.filter(pl.col("method") == reference).select(
+        "seed", "metric", pl.col("value").alias("reference")
+    )
+    paired = (
+        per_seed.filter(pl.col("method") != reference)
+        .join(ours, on=["seed", "metric"], how="inner")
+        .with_columns((pl.col("reference") - pl.col("value")).alias("difference"))
+    )
+    wins = paired.group_by("method", "metric", maintain_order=True).agg(
+        (pl.col("difference") > 0).sum().alias("wins")
+    )
+    intervals = seed_intervals(
+        paired.select("seed", "method", "metric", pl.col("difference").alias("value")),
+        confidence,
+    )
+    return intervals.join(wins, on=["method", "metric"], how="left", maintain_order="left")
