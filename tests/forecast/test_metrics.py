@@ -204,7 +204,9 @@ def test_seasonal_naive_forecast_gives_expected_mase() -> None:
     metrics, per = M.evaluate_forecasts(preds, hist, id_columns=IDS, season_length=7)
     # errors: a: 7 everywhere (mase 1); b: 7 for a week, then 14 (mase 10.5 / 7 = 1.5)
     np.testing.assert_allclose(per["mase"].to_numpy(), [1.0, 1.5])
-    np.testing.assert_allclose(per["rmsse_seasonal"].to_numpy(), [1.0, math.sqrt((49 + 196) / 2 / 49)])
+    np.testing.assert_allclose(
+        per["rmsse_seasonal"].to_numpy(), [1.0, math.sqrt((49 + 196) / 2 / 49)]
+    )
     assert metrics["mase"] == pytest.approx(1.25)
     assert metrics["bias"] == pytest.approx(-(7 * 7 + 7 * 7 + 7 * 14) / 21)
 
