@@ -138,25 +138,75 @@ def release_monitor(
 def predict(
     ref: Annotated[str, typer.Argument(help="release: name@version or name@latest")],
     input_path: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--input", "--images", help="features (or history) file; vision: a folder of images"
         ),
-    ],
+    ] = None,
+    texts: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--text", help="text: a text to classify (repeat for several), instead of --input"
+        ),
+    ] = None,
     out_path: Annotated[
-        Path,
-        typer.Option("--out", help="predictions to write (Parquet; vision: .csv or .parquet)"),
-    ],
+        Path | None,
+        typer.Option(
+            "--out",
+            help="predictions to write (Parquet; vision: .csv or .parquet); with --text, "
+            "optional: without it the predictions are printed",
+        ),
+    ] = None,
     releases_dir: ReleasesDir = None,
 ) -> None:
     """Predict with a verified release (forecast: SKU columns, date, point and quantiles;
-    vision: path, predicted class and the probability of each class per image)."""
+    vision: path, predicted class and the probability of each class per image; text: label and
+    the probability of each class per text)."""
     from benchlab.release.dispatch import predict_file
 
     with user_errors():
+        if input_path is not None and texts:
+            raise InputError("give --input FILE or --text TEXT, not both")
+        if input_path is None and not texts:
+            raise InputError("give --input FILE (or, for a text release, --text TEXT)")
+        if input_path is not None and out_path is None:
+            raise InputError("--out is required with --input")
         release = _manager(releases_dir).load(ref)
-        predictions = predict_file(release, input_path, out_path)
+        if input_path is not None:
+            predictions = predict_file(release, input_path, out_path)
+        else:
+            predictions = _predict_texts(release, texts or [], out_path)
+    if out_path is None:
+        wide(out).print(_frame_table(predictions, title=f"{release.ref}"))
+        return
     out.print(f"{predictions.height} predictions from {release.ref} → {out_path}")
+
+
+def _frame_table(frame: Any, *, title: str) -> Any:
+    """A Rich table of a (small) predictions frame; numbers to 4 significant digits."""
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in frame.columns:
+        table.add_column(column, overflow="fold")
+    for row in frame.iter_rows():
+        table.add_row(*(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row))
+    return table
+
+
+def _predict_texts(release: Any, texts: list[str], out_path: Path | None) -> Any:
+    """``--text``: the texts as a one-column (``text``) Parquet input to the release's task."""
+    import tempfile
+
+    import polars as pl
+
+    from benchlab.release.dispatch import predict_file
+
+    with tempfile.TemporaryDirectory(prefix="benchlab-predict-") as scratch:
+        source = Path(scratch) / "texts.parquet"
+        pl.DataFrame({"text": texts}, schema={"text": pl.String()}).write_parquet(source)
+        target = out_path if out_path is not None else Path(scratch) / "predictions.parquet"
+        return predict_file(release, source, target)
 
 
 def export(

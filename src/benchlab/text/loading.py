@@ -323,11 +323,11 @@ def _from_config(
             **_label_maps(num_labels, labels),
             **settings,
         )
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            model = AutoModelForSequenceClassification.from_config(config)
     except (TypeError, ValueError) as exc:
         raise InputError(f"model {entry.name!r}: bad config ({_first_line(exc)})") from exc
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = AutoModelForSequenceClassification.from_config(config)
     return LoadedModel(model, tokenizer, None, (), "none")
 
 
