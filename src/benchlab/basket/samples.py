@@ -333,6 +333,14 @@ def enhance_temporal_metadata(
         )
         n_weeks = int(weeks["shop_week"].max())  # type: ignore[arg-type]
         ranges = split_ranges(config, n_weeks)
+        span = f"{weeks['shop_week_raw'].min()}–{weeks['shop_week_raw'].max()}"
+        short = [split for split, (first, last) in ranges.items() if first > last]
+        if short:
+            cut = ", ".join(f"{s} {a}–{b}" for s, (a, b) in ranges.items())
+            raise InputError(
+                f"{source}: column SHOP_WEEK has {n_weeks} weeks ({span}), too few to cut "
+                f"proportionally: no week for {', '.join(short)} ({cut})"
+            )
         returns, positive = _returns(frame, source, config.returns)
         step("baskets")
         kept = frame.filter(pl.col("QUANTITY") >= 0) if config.returns == "drop" else frame
@@ -350,8 +358,7 @@ def enhance_temporal_metadata(
                 first, last = ranges[split]
                 raise InputError(
                     f"{source}: column SHOP_WEEK has no basket in the {split} split (weeks "
-                    f"{first}–{last}; the data has {n_weeks} weeks, "
-                    f"{weeks['shop_week_raw'].min()}–{weeks['shop_week_raw'].max()}"
+                    f"{first}–{last}; the data has {n_weeks} weeks, {span}"
                     f"{', split proportionally' if config.proportional else ''})"
                 )
             customer = pl.col("customer_id")
@@ -375,7 +382,7 @@ def enhance_temporal_metadata(
                 .sort("shop_week", "day", "shop_hour", "basket_id")
             )
         info = {
-            "source": str(source),
+            "source": str(source.relative_to(layout.root)),
             "n_weeks": n_weeks,
             "proportional": config.proportional,
             "ranges": ranges,

@@ -113,12 +113,13 @@ _MISSION_WEEKDAY = np.array(
         [0.16, 0.14, 0.14, 0.14, 0.14, 0.14, 0.14],
     ]
 )
-# mission → mean number of item draws beyond the first
-_MISSION_ITEMS = np.array([6.0, 16.0, 2.0, 0.7])
+# mission → distinct items: a floor plus a Poisson part (scaled by the segment)
+_MISSION_ITEMS_MIN = np.array([3, 12, 1, 1])
+_MISSION_ITEMS = np.array([4.0, 10.0, 2.0, 0.6])
 _TIER_PREFERENCE = np.array([[2.5, 1.0, 0.35], [1.0, 1.0, 1.0], [0.4, 1.0, 2.5]])
 _PROMO_UPLIFT = np.array([6.0, 3.0, 1.0])
 _P_FAVOURITE = 0.3
-_P_THEME = 0.4
+_P_THEME = 0.5
 _P_ANONYMOUS = 0.04
 _RETURN_RATE = 3e-4
 
@@ -385,10 +386,11 @@ def _week(
     )  # [seg, sens, product]
     prod_flat = _block_cdf(prod_w.reshape(-1, n_products), world.dept_start)
 
-    # item draws per basket: favourites, theme departments, or the focus's departments
-    size = _SEG_SIZE[segment] * (_MISSION_ITEMS[mission] + 0.0)
-    draws = np.minimum(1 + rng.poisson(size), min(60, n_products))
-    basket = np.repeat(np.arange(n_baskets), draws)
+    # item draws per basket: favourites, theme departments, or the focus's departments;
+    # twice as many draws as the distinct items wanted, the first distinct ones kept
+    wanted = _MISSION_ITEMS_MIN[mission] + rng.poisson(_SEG_SIZE[segment] * _MISSION_ITEMS[mission])
+    wanted = np.minimum(wanted, min(60, n_products // 3))
+    basket = np.repeat(np.arange(n_baskets), 2 * wanted + 2)
     n_draws = len(basket)
     row = segment * len(FOCUSES) + focus
     theme = (
@@ -408,10 +410,14 @@ def _week(
         fav = world.favourites[np.maximum(customer[basket], 0), rng.integers(0, 10, n_draws)]
         product = np.where(favourite, fav, product)
 
-    # one row per (basket, product); repeats add to the quantity
-    pair, extra = np.unique(basket.astype(np.int64) * n_products + product, return_counts=True)
+    # one row per (basket, product): the first ``wanted`` distinct products of each basket
+    pair, first = np.unique(basket.astype(np.int64) * n_products + product, return_index=True)
+    pair = pair[np.argsort(first, kind="stable")]  # draw order, baskets stay in order
     basket, product = pair // n_products, pair % n_products
-    n_rows = len(pair)
+    rank = np.arange(len(pair)) - np.searchsorted(basket, basket)
+    keep = rank < wanted[basket]
+    basket, product = basket[keep], product[keep]
+    n_rows = len(basket)
     price = (
         world.base_price[product]
         * world.store_level[store[basket]]
@@ -419,7 +425,7 @@ def _week(
         * (1 - discount[product])
     )
     lam = 0.15 + 0.5 * discount[product] * _PROMO_UPLIFT[sensitivity[basket]] / 3 + 0.2 / price
-    quantity = (extra + rng.poisson(lam)).astype(np.int32)
+    quantity = (1 + rng.poisson(lam)).astype(np.int32)
     spend = np.round(price * quantity, 2)
     order = np.lexsort((rng.random(n_rows), basket))  # items in random order within a basket
     basket, product, quantity, spend = basket[order], product[order], quantity[order], spend[order]
@@ -445,7 +451,9 @@ def _week(
         1,
         np.where((n_items <= 3) & (essential * 2 >= n_items), 3, np.where(n_items <= 5, 2, 0)),
     )
-    tier_score = np.bincount(basket, world.tier[product], minlength=n_baskets) / np.maximum(n_items, 1)
+    tier_score = np.bincount(basket, world.tier[product], minlength=n_baskets) / np.maximum(
+        n_items, 1
+    )
     price_label = np.where(tier_score < 0.75, 0, np.where(tier_score > 1.25, 2, 1))
     price_label = np.where(n_items <= 1, 3, price_label)
     size_label = np.where(n_items <= 4, 0, np.where(n_items <= 12, 1, 2))

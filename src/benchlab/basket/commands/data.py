@@ -22,7 +22,7 @@ def data_baskets(
     progress: ProgressFlag = True,
 ) -> None:
     """Write <out>/raw_data/transactions.csv: dunnhumby's 22 columns with planted segments,
-    missions, weekly/hourly rhythms and promotions (about 4.5 rows per customer-week)."""
+    missions, weekly/hourly rhythms and promotions (about 6 rows per customer and week)."""
     from benchlab.basket.synthetic import write_transactions
     from benchlab.runs import check_writable_directory
 
