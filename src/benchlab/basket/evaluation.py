@@ -326,11 +326,14 @@ def plot_breakdown(
 
 
 # --- over seeds -----------------------------------------------------------------------------
-def seed_intervals(per_seed: pl.DataFrame, confidence: float = 0.95) -> pl.DataFrame:
+def seed_intervals(
+    per_seed: pl.DataFrame, confidence: float = 0.95, bounds: tuple[float, float] = (0.0, 1.0)
+) -> pl.DataFrame:
     """Mean and Student-t interval over seeds of every ``(method, metric)``.
 
     ``per_seed`` has one row per ``(seed, method, metric)`` with its ``value``. The result has
     ``method, metric, n_seeds, mean, std, low, high``; with one seed the interval is null.
+    Every metric here is a share, so the interval is clipped to ``bounds``.
     """
     from scipy import stats
 
@@ -347,9 +350,10 @@ def seed_intervals(per_seed: pl.DataFrame, confidence: float = 0.95) -> pl.DataF
     n = grouped["n_seeds"].to_numpy()
     t = np.where(n > 1, stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)), np.nan)
     half = pl.Series("half", t * grouped["std"].fill_null(np.nan).to_numpy() / np.sqrt(n))
+    low, high = bounds
     return grouped.with_columns(
-        (pl.col("mean") - half).fill_nan(None).alias("low"),
-        (pl.col("mean") + half).fill_nan(None).alias("high"),
+        (pl.col("mean") - half).clip(low, high).fill_nan(None).alias("low"),
+        (pl.col("mean") + half).clip(low, high).fill_nan(None).alias("high"),
     )
 
 
@@ -373,5 +377,6 @@ def paired_differences(
     intervals = seed_intervals(
         paired.select("seed", "method", "metric", pl.col("difference").alias("value")),
         confidence,
+        bounds=(-1.0, 1.0),
     )
     return intervals.join(wins, on=["method", "metric"], how="left", maintain_order="left")
