@@ -12,7 +12,7 @@
   week); ``is_first_time_customer``: in train ``history_length == 0``, in validation and test
   the customer has no basket in an earlier split; anonymous baskets have history 0 and count as
   first-time (nothing is known of them).
-* ``bucket_id``: the basket's ``n_products`` (distinct products) against the quantile edges of
+* ``bucket_id``: the basket's ``n_products`` (item rows) against the quantile edges of
   the training split's ``n_products`` (``n_buckets`` quantiles; repeated edges merge).
 * Returns (rows with negative ``QUANTITY``): counted and named in a warning, then dropped (the
   default; a basket left empty goes with them) or kept (``splits.returns``).
@@ -45,6 +45,9 @@ from benchlab.errors import InputError
 from benchlab.logs import get_logger
 
 log = get_logger("basket.samples")
+
+#: Transaction rows aggregated at a time (whole weeks; bounds stage 1's memory).
+CHUNK_ROWS = 2_000_000
 
 #: Stage 1's decisions beside the samples files (read by :func:`sample_transactions`).
 INFO_FILE = "samples_info.json"
@@ -174,30 +177,55 @@ def _returns(frame: pl.LazyFrame, source: Path, handling: str) -> tuple[int, int
     return n, positive
 
 
-def _baskets(frame: pl.LazyFrame, source: Path) -> pl.DataFrame:
-    """One row per basket: its fixed fields, counts and totals (streamed)."""
-    baskets = (
-        frame.group_by("BASKET_ID")
-        .agg(
-            *(pl.col(c).min().alias(name) for c, name in _BASKET_TEXT.items()),
-            pl.col("SHOP_WEEK").min().alias("shop_week_raw"),
-            pl.col("SHOP_WEEK").max().alias("last_week"),
-            pl.col("SHOP_DATE").min().alias("shop_date"),
-            pl.col("SHOP_WEEKDAY").min().alias("shop_weekday"),
-            pl.col("SHOP_HOUR").min().alias("shop_hour"),
-            pl.col("PROD_CODE").n_unique().alias("n_products"),
-            pl.len().alias("rows"),
-            pl.col("SPEND").sum().alias("total_spend"),
-            pl.col("QUANTITY").sum().alias("total_quantity"),
-        )
-        .rename({"BASKET_ID": "basket_id"})
-        .collect(engine="streaming")
-    )
-    split_weeks = baskets.filter(pl.col("shop_week_raw") != pl.col("last_week"))
-    if split_weeks.height:
+def week_chunks(counts: pl.DataFrame, max_rows: int) -> list[tuple[int, int]]:
+    """Consecutive ``SHOP_WEEK`` spans holding at most ``max_rows`` rows each (a week larger
+    than that is a span of its own); ``counts`` has ``SHOP_WEEK`` and ``len``.
+
+    >>> week_chunks(pl.DataFrame({"SHOP_WEEK": [3, 1, 2], "len": [5, 4, 4]}), 8)
+    [(1, 2), (3, 3)]
+    """
+    spans: list[tuple[int, int]] = []
+    total = 0
+    for week, n in counts.sort("SHOP_WEEK").select("SHOP_WEEK", "len").rows():
+        if spans and total + n <= max_rows:
+            spans[-1] = (spans[-1][0], week)
+            total += n
+        else:
+            spans.append((week, week))
+            total = n
+    return spans
+
+
+def _baskets(
+    frame: pl.LazyFrame, source: Path, spans: list[tuple[int, int]] | None = None
+) -> pl.DataFrame:
+    """One row per basket: its fixed fields, counts and totals, streamed one span of weeks
+    at a time (a basket lies in one week, so memory follows the span, not the file).
+    ``n_products`` is the basket's item rows (one per product in dunnhumby's file)."""
+    aggregations = [
+        *(pl.col(c).min().alias(name) for c, name in _BASKET_TEXT.items()),
+        pl.col("SHOP_WEEK").min().alias("shop_week_raw"),
+        pl.col("SHOP_WEEK").max().alias("last_week"),
+        pl.col("SHOP_DATE").min().alias("shop_date"),
+        pl.col("SHOP_WEEKDAY").min().alias("shop_weekday"),
+        pl.col("SHOP_HOUR").min().alias("shop_hour"),
+        pl.len().alias("rows"),
+        pl.col("SPEND").sum().alias("total_spend"),
+        pl.col("QUANTITY").sum().alias("total_quantity"),
+    ]
+    parts = []
+    for first, last in spans or [(None, None)]:
+        part = frame if first is None else frame.filter(pl.col("SHOP_WEEK").is_between(first, last))
+        parts.append(part.group_by("BASKET_ID").agg(aggregations).collect(engine="streaming"))
+    baskets = pl.concat(parts).rename({"BASKET_ID": "basket_id"})
+    baskets = baskets.with_columns(pl.col("rows").alias("n_products"))
+    across = baskets.filter(
+        (pl.col("shop_week_raw") != pl.col("last_week")) | pl.col("basket_id").is_duplicated()
+    )["basket_id"].unique()
+    if across.len():
         raise InputError(
             f"{source}: column BASKET_ID has baskets in more than one SHOP_WEEK: "
-            f"{show_values(split_weeks['basket_id'].sort().to_list(), split_weeks.height)}"
+            f"{show_values(across.sort().to_list(), across.len())}"
         )
     day = pl.col("shop_date").cast(pl.String).str.to_date("%Y%m%d", strict=False)
     baskets = baskets.with_columns(day.alias("day")).drop("last_week")
@@ -238,7 +266,7 @@ def bucket_edges(n_products: np.ndarray, n_buckets: int) -> np.ndarray:
     ``edges[i-1] < n_products <= edges[i]``.
 
     >>> bucket_edges(np.array([1, 1, 1, 2, 3, 4, 5, 8]), 4).tolist()
-    [1, 3]
+    [1, 2, 4]
     """
     if n_buckets <= 1 or not len(n_products):
         return np.array([], dtype=np.int64)
@@ -344,7 +372,8 @@ def enhance_temporal_metadata(
         returns, positive = _returns(frame, source, config.returns)
         step("baskets")
         kept = frame.filter(pl.col("QUANTITY") >= 0) if config.returns == "drop" else frame
-        baskets = _baskets(kept, source).join(weeks, on="shop_week_raw", how="left")
+        spans = week_chunks(counts, CHUNK_ROWS)
+        baskets = _baskets(kept, source, spans).join(weeks, on="shop_week_raw", how="left")
         emptied = 0
         if returns and config.returns == "drop":
             emptied = frame.select(pl.col("BASKET_ID").n_unique()).collect().item() - baskets.height
