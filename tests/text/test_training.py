@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import polars as pl
@@ -18,7 +19,7 @@ from benchlab.errors import InputError
 from benchlab.text.config import TextRunConfig
 from benchlab.text.finetuned import FineTunedClassifier
 from benchlab.text.registry import load_registry
-from benchlab.text.training import _trainer_kwargs, fine_tune, training_plan
+from benchlab.text.training import _max_length, _trainer_kwargs, fine_tune, training_plan
 
 POSITIVE = ["great movie", "I love it", "wonderful day", "so happy", "best ever", "really nice"]
 NEGATIVE = ["terrible film", "I hate it", "awful day", "so sad", "worst ever", "really bad"]
@@ -112,12 +113,19 @@ def test_only_lora_and_the_head_were_trained(tuned) -> None:
     from benchlab.text.loading import load_pretrained
 
     base = load_pretrained(fresh, 2).model.state_dict()
-    tuned_state = classifier.model.base_model.model.state_dict()
+    assert classifier.merged  # LoRA folded into the weights for inference: take it out
+    classifier.model.unmerge_adapter()
+    try:
+        tuned_state = {
+            k: v.clone() for k, v in classifier.model.base_model.model.state_dict().items()
+        }
+    finally:
+        classifier.model.merge_adapter()
     for name, value in base.items():
         if "classifier" in name:
             continue
         key = name.replace(".query.", ".query.base_layer.").replace(".value.", ".value.base_layer.")
-        assert torch.equal(tuned_state[key], value), name
+        torch.testing.assert_close(tuned_state[key], value, rtol=0, atol=1e-6, msg=name)
     head = classifier.model.base_model.model.classifier.modules_to_save["default"].weight
     assert not torch.equal(head, base["classifier.weight"])
     assert 0 < classifier.trainable_parameters / classifier.total_parameters < 0.01
@@ -175,8 +183,28 @@ def test_precision_is_mixed_on_cuda_only() -> None:
     assert cuda["precision"] == "16-mixed" and cuda["deterministic"] == "warn"
 
 
+def test_max_length_is_at_most_what_the_model_can_read() -> None:
+    entry = load_registry().get("tiny-bert")
+    model = SimpleNamespace(config=SimpleNamespace(max_position_embeddings=512))
+    unbounded = SimpleNamespace(model_max_length=int(1e30))  # transformers' "no limit"
+    assert _max_length(model, unbounded, 1024, entry) == 512
+    assert _max_length(model, unbounded, 128, entry) == 128
+    assert _max_length(model, SimpleNamespace(model_max_length=256), 300, entry) == 256
+
+
 def test_no_validation_texts_is_one_message() -> None:
     splits = tiny_splits()
     splits.validation = splits.validation.head(0)
     with pytest.raises(InputError, match="needs training and validation texts"):
         fine_tune(load_registry().get("tiny-bert"), splits, tiny_config(), log_dir=None)
+
+
+@pytest.mark.slow
+def test_minilm_learns_the_sentiment_of_short_texts_in_a_few_steps(tmp_path: Path) -> None:
+    splits = tiny_splits()
+    config = tiny_config(epochs=3, eval_steps=1, learning_rate=2e-3, num_threads=2)
+    classifier = fine_tune(load_registry().get("MiniLM-L6"), splits, config, log_dir=tmp_path)
+    predicted = classifier.predict(splits.test["text"].to_list())
+    truth = splits.test["label"].to_numpy()
+    assert f1_score(truth, predicted, average="macro") >= 0.8  # chance: 0.5
+    assert classifier.trainable_parameters / classifier.total_parameters < 0.01

@@ -225,7 +225,7 @@ def fine_tune(
             quantization=quantization,
             labels=labels,
         )
-        max_length = _max_length(loaded.model, training.max_length, entry)
+        max_length = _max_length(loaded.model, loaded.tokenizer, training.max_length, entry)
         model = apply_lora(
             loaded, entry, r=config.lora.r, alpha=config.lora.alpha, dropout=config.lora.dropout
         )
@@ -305,12 +305,20 @@ def fine_tune(
     )
 
 
-def _max_length(model: Any, requested: int, entry: ModelEntry) -> int:
-    """``training.max_length``, at most the positions the model has."""
-    positions = getattr(model.config, "max_position_embeddings", None)
-    if isinstance(positions, int) and 0 < positions < requested:
-        log.info("%s: max_length %d cut to its %d positions", entry.name, requested, positions)
-        return positions
+def _max_length(model: Any, tokenizer: Any, requested: int, entry: ModelEntry) -> int:
+    """``training.max_length``, at most the positions the model has (and its tokenizer's
+    ``model_max_length`` when that is set)."""
+    limits = [
+        value
+        for value in (
+            getattr(model.config, "max_position_embeddings", None),
+            getattr(tokenizer, "model_max_length", None),
+        )
+        if isinstance(value, int) and 0 < value < 1_000_000
+    ]
+    if limits and min(limits) < requested:
+        log.info("%s: max_length %d cut to its %d positions", entry.name, requested, min(limits))
+        return min(limits)
     return requested
 
 
