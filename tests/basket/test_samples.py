@@ -294,3 +294,29 @@ def test_sample_transactions_are_the_rows_behind_the_samples(prepared) -> None:
 def test_sample_transactions_need_stage_one(basket_root: Path) -> None:
     with pytest.raises(InputError, match="samples_info.json: missing; run stage 1 first"):
         sample_transactions(basket_root)
+
+
+def test_week_spans_give_the_same_baskets_and_catch_a_basket_across_them(
+    basket_root: Path,
+) -> None:
+    from benchlab.basket.samples import _baskets, week_chunks
+    from benchlab.basket.schema import read_transactions
+
+    frame = read_transactions(basket_root)
+    counts = frame.group_by("SHOP_WEEK").agg(pl.len()).collect()
+    spans = week_chunks(counts, 2000)
+    assert len(spans) > 3 and spans[0][0] == 200607 and spans[-1][1] == 200626
+    whole = _baskets(frame, Path("t")).sort("basket_id")
+    assert _baskets(frame, Path("t"), spans).sort("basket_id").equals(whole)
+    # the first basket of the second span, one row moved into the first span's last week
+    moved_id = frame.filter(pl.col("SHOP_WEEK") == spans[1][0]).collect()["BASKET_ID"][0]
+    first_row = pl.col("BASKET_ID") == moved_id
+    moved = frame.with_columns(
+        pl.when(first_row & (pl.int_range(pl.len()).over("BASKET_ID") == 0))
+        .then(spans[0][1])
+        .otherwise(pl.col("SHOP_WEEK"))
+        .cast(pl.Int32)
+        .alias("SHOP_WEEK")
+    )
+    with pytest.raises(InputError, match=rf"more than one SHOP_WEEK: {moved_id} \(1 rows\)"):
+        _baskets(moved, Path("t"), spans)

@@ -210,7 +210,7 @@ def _baskets(
         pl.col("SHOP_WEEKDAY").min().alias("shop_weekday"),
         pl.col("SHOP_HOUR").min().alias("shop_hour"),
         pl.len().alias("rows"),
-        pl.col("SPEND").sum().alias("total_spend"),
+        pl.col("SPEND").sum().round(6).alias("total_spend"),  # the same whatever the order
         pl.col("QUANTITY").sum().alias("total_quantity"),
     ]
     parts = []
