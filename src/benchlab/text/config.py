@@ -8,12 +8,22 @@ comparison settings, validated. Every key can be overridden with ``key=value``
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from benchlab.config import RunConfig
+
+#: The environment variable naming the folder of local model folders (``<dir>/<alias>``).
+MODELS_DIR_VARIABLE = "BENCHLAB_MODELS_DIR"
+
+
+def default_models_dir() -> Path:
+    """``$BENCHLAB_MODELS_DIR``, else ``~/.cache/benchlab/models``."""
+    given = os.environ.get(MODELS_DIR_VARIABLE)
+    return Path(given).expanduser() if given else Path.home() / ".cache" / "benchlab" / "models"
 
 
 class _Section(BaseModel):
@@ -58,6 +68,12 @@ class TextTrainingConfig(_Section):
 
     epochs: int = Field(1, ge=1)
     max_steps: int | None = Field(None, ge=1, description="set: stop after this many steps")
+    max_time_minutes: float | None = Field(
+        None,
+        gt=0,
+        description="set: stop training after this many minutes (a CPU budget; Lightning's "
+        "max_time), keeping the best validated weights so far",
+    )
     batch_size: int = Field(16, ge=1)
     gradient_accumulation_steps: int = Field(4, ge=1)
     learning_rate: float = Field(2e-4, gt=0)
@@ -123,3 +139,14 @@ class TextRunConfig(RunConfig):
         if self.data.validation_fraction + self.data.test_fraction >= 0.9:
             raise ValueError("data.validation_fraction + data.test_fraction must stay below 0.9")
         return self
+
+    @model_validator(mode="after")
+    def _distinct_models(self) -> TextRunConfig:
+        seen = [name for i, name in enumerate(self.models) if name in self.models[:i]]
+        if seen:
+            raise ValueError(f"models: {', '.join(dict.fromkeys(seen))} listed twice")
+        return self
+
+    def models_directory(self) -> Path:
+        """Where local model folders live: ``models_dir``, else :func:`default_models_dir`."""
+        return Path(self.models_dir).expanduser() if self.models_dir else default_models_dir()
