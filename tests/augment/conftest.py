@@ -31,3 +31,15 @@ def olist_processed(olist_raw: Path, tmp_path_factory: pytest.TempPathFactory) -
     out = tmp_path_factory.mktemp("olist_processed")
     preprocess_olist(olist_raw, out, min_active_days=OLIST_MIN_ACTIVE_DAYS)
     return out
+
+
+@pytest.fixture(scope="session")
+def quick_gan_run(olist_processed: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One tiny quick-mode GAN run (1 epoch) on ``olist_processed``, shared by the tests that
+    only read it (generation, evaluation, the commands); copy it before changing it."""
+    from .gan_run import train_tiny_gan
+
+    out = tmp_path_factory.mktemp("gan_runs")
+    return train_tiny_gan(
+        olist_processed, out, quick_run={"enabled": True, "max_epochs": 1}
+    ).run_dir

@@ -25,15 +25,14 @@ from benchlab.errors import InputError
 from benchlab.runner import RunSummary, run_task
 
 from .evaluation_run import evaluation_config
-from .gan_run import tiny_config, train_tiny_gan
+from .gan_run import tiny_config
+
+PERIOD_DAYS = 9
 
 
 @pytest.fixture(scope="module")
-def gan_run(olist_processed: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("gan_runs")
-    return train_tiny_gan(
-        olist_processed, out, quick_run={"enabled": True, "max_epochs": 1}
-    ).run_dir
+def gan_run(quick_gan_run: Path) -> Path:
+    return quick_gan_run
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +40,13 @@ def evaluated(
     olist_processed: Path, gan_run: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> RunSummary:
     out = tmp_path_factory.mktemp("evaluation_runs")
-    return run_task(evaluation_config(olist_processed, out, gan_run), progress=False)
+    panel = pl.read_parquet(olist_processed / "product_daily_panel.parquet")
+    start = panel.filter(pl.col("split") == "test")["date"].min()
+    period = {"start": str(start), "days": PERIOD_DAYS}
+    config = evaluation_config(
+        olist_processed, out, gan_run, evaluation={"forecast_period": period}
+    )
+    return run_task(config, progress=False)
 
 
 def test_the_evaluate_stage_ranks_the_three_variants_by_test_mae(evaluated: RunSummary) -> None:
@@ -81,6 +86,19 @@ def test_leaderboard_and_comparisons_follow_from_the_per_seed_results(
     assert payload["verdict"] == evaluated.details.verdict
     assert payload["helps"] == (found["improvement_windows_ci"]["low"] > 0)
     assert payload["windows"]["synthetic_train"] == 2 * payload["windows"]["real_train"]
+
+
+def test_every_forecaster_forecasts_the_period(evaluated: RunSummary) -> None:
+    path = evaluated.outcome.files["forecast_period"]
+    assert path.name == "forecast_period.parquet"
+    rows = pl.read_parquet(evaluated.run_dir / "forecast_period.parquet")
+    products = rows["product_id"].n_unique()
+    assert rows.height == len(VARIANTS) * 2 * products * PERIOD_DAYS
+    assert rows["date"].n_unique() == PERIOD_DAYS
+    assert sorted(rows["variant"].unique()) == sorted(VARIANTS)
+    per_fit = rows.group_by("variant", "seed").agg(pl.col("y_pred").std())
+    assert per_fit.height == 2 * len(VARIANTS) and (per_fit["y_pred"] > 0).all()
+    assert evaluated.details.forecast_period.height == rows.height
 
 
 def test_the_synthetic_checks_are_in_range(evaluated: RunSummary) -> None:

@@ -17,15 +17,10 @@ from benchlab.augment.data.windows import make_windows, read_panel
 from benchlab.augment.generation import default_output, generate, load_synthetic, read_run_info
 from benchlab.errors import InputError
 
-from .gan_run import train_tiny_gan
-
 
 @pytest.fixture(scope="module")
-def run_dir(olist_processed: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("runs")
-    return train_tiny_gan(
-        olist_processed, out, quick_run={"enabled": True, "max_epochs": 1}
-    ).run_dir
+def run_dir(quick_gan_run: Path) -> Path:
+    return quick_gan_run
 
 
 def test_every_real_window_gets_its_samples_in_units(

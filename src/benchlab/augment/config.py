@@ -8,6 +8,7 @@ overridden with ``key=value`` (``training.lambda_gp=15 quick_run.enabled=true``)
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Literal
 
@@ -85,12 +86,35 @@ class ForecasterConfig(_Section):
     patience: int = Field(5, ge=1)
 
 
+class ForecastPeriodConfig(_Section):
+    """A period every trained forecaster also forecasts, from its first day, rolled forward
+    ``forecast_horizon`` days at a time (``forecast_period.parquet``); a forecast config's
+    ``augmentation:`` block sets it to the forecast test period to score the forecasters beside
+    the other models. It must start on or after the panel's first test day."""
+
+    start: dt.date
+    days: int = Field(ge=1)
+    column: Literal["units"] = Field(
+        "units", description="the panel column the forecasts are compared with (units sold)"
+    )
+
+
 class EvaluationConfig(_Section):
     """``stage: evaluate``: the forecaster trained per seed on real, real + synthetic and
     synthetic-only windows of ``gan_run`` (quick mode caps its epochs and batches too)."""
 
     seeds: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4], min_length=1)
-    gan_run: Path | None = Field(None, description="a train-gan run folder; None: train one")
+    gan_run: Path | None = Field(
+        None,
+        description="a train-gan run folder; None: the one that wrote synthetic_path, else "
+        "train one",
+    )
+    synthetic_path: Path | None = Field(
+        None,
+        description="the training windows of `benchlab augment generate` (Parquet); None: "
+        "generated from gan_run",
+    )
+    forecast_period: ForecastPeriodConfig | None = None
     forecaster: ForecasterConfig = Field(default_factory=ForecasterConfig)
     bootstrap_resamples: int = Field(2000, ge=100)
 

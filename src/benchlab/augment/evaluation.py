@@ -7,7 +7,9 @@ processed panel, history window and horizon as the config) and builds the real w
 
 1. generates ``generation.samples_per_real`` synthetic windows per real training window, and one
    per real validation window (``synthetic/train.parquet``, ``synthetic/val.parquet``, see
-   :func:`benchlab.augment.generation.generate`);
+   :func:`benchlab.augment.generation.generate`); with ``evaluation.synthetic_path`` the
+   training windows are read from that ``benchlab augment generate`` file instead, checked
+   against the panel in :func:`prepare_evaluation` (:mod:`benchlab.augment.synthetic_file`);
 2. for every seed of ``evaluation.seeds`` trains the seed's LSTM forecaster three times
    (:mod:`benchlab.augment.forecaster`): ``real_only`` (real training windows), ``augmented``
    (real + synthetic, :class:`~benchlab.augment.data.datasets.AugmentedSalesDataset`), both early
@@ -22,10 +24,13 @@ processed panel, history window and horizon as the config) and builds the real w
    checks the synthetic windows (:mod:`benchlab.augment.fidelity`: discriminative score,
    marginal distances, lagged autocorrelation);
 4. writes ``per_seed.csv``, ``evaluation.json`` and the figures; one leaderboard row per variant
-   ranked by test MAE in units sold (lower is better).
+   ranked by test MAE in units sold (lower is better). With ``evaluation.forecast_period``
+   every forecaster also forecasts that period (``forecast_period.parquet``, see
+   :mod:`benchlab.augment.period`; ``RunOutcome.files["forecast_period"]``).
 
-When ``evaluation.gan_run`` is unset, :func:`resolve_gan_run` first trains a GAN with the same
-config (its own train-gan run folder) and evaluates that one.
+When ``evaluation.gan_run`` is unset, the GAN run is the one recorded in
+``evaluation.synthetic_path``'s metadata; without that file :func:`resolve_gan_run` first trains
+a GAN with the same config (its own train-gan run folder) and evaluates that one.
 """
 
 from __future__ import annotations
@@ -51,6 +56,8 @@ if TYPE_CHECKING:
     from benchlab.augment.data.scaling import Scalers
     from benchlab.augment.data.windows import WindowArrays
     from benchlab.augment.fidelity import DiscriminativeScore, MarginalDistances
+    from benchlab.augment.period import PeriodInputs
+    from benchlab.augment.synthetic_file import SyntheticFile
     from benchlab.runs import RunFolder
 
 log = get_logger("augment.evaluation")
@@ -72,16 +79,23 @@ FIGURE_SEQUENCES = "figures/real_vs_synthetic.png"
 FIGURE_DISTRIBUTIONS = "figures/distributions.png"
 FIGURE_SEEDS = "figures/test_mae_per_seed.png"
 FIGURE_WINDOWS = 4
+PERIOD_FILE_KEY = "forecast_period"
 
 
 @dataclass
 class EvaluationPrepared:
-    """What :func:`prepare_evaluation` checked: the real windows, scalers and the GAN run."""
+    """What :func:`prepare_evaluation` checked: the real windows, scalers, the GAN run, the
+    real training windows at the GAN's stride (``paired_train``, what synthetic windows pair
+    with), the synthetic file when one is given and the forecast period's inputs."""
 
     datamodule: Any  # SalesDataModule, set up
     scalers: Scalers
     gan_run: Path
     gan_info: dict[str, Any]
+    paired_train: WindowArrays
+    samples_per_real: int
+    synthetic: SyntheticFile | None = None
+    period: PeriodInputs | None = None
 
 
 @dataclass
@@ -110,6 +124,9 @@ class EvaluationDetails:
     fidelity: Fidelity
     verdict: str
     figures: dict[str, str] = field(default_factory=dict)  # caption → run-relative path
+    synthetic_path: Path | None = None  # evaluation.synthetic_path, when the windows came from it
+    synthetic_sha256: str | None = None
+    forecast_period: pl.DataFrame | None = None  # forecast_period.parquet's rows
 
 
 def evaluation_epochs(config: AugmentRunConfig) -> int:
@@ -168,17 +185,71 @@ def check_gan_run(config: AugmentRunConfig, gan_run: Path) -> dict[str, Any]:
 
 
 def prepare_evaluation(config: AugmentRunConfig, *, console: Console) -> EvaluationPrepared:
-    """Check the GAN run (training one first when none is given) and build the real windows;
-    bad input raises :class:`~benchlab.errors.InputError` before the run folder exists."""
+    """Check the GAN run (the synthetic file's, or one trained first when none is given), the
+    synthetic file and the forecast period, and build the real windows; bad input raises
+    :class:`~benchlab.errors.InputError` before the run folder exists."""
+    from benchlab.augment.data.windows import make_windows
+    from benchlab.augment.period import period_inputs
+    from benchlab.augment.synthetic_file import generating_run, read_synthetic_file
     from benchlab.augment.training import prepare_gan
+    from benchlab.data.validation import source_name
 
+    evaluation = config.evaluation
+    written_by = None
+    if evaluation.synthetic_path is not None:
+        written_by = generating_run(evaluation.synthetic_path)
+        if evaluation.gan_run is None and written_by is None:
+            raise InputError(
+                f"{source_name(evaluation.synthetic_path)}: its metadata names no GAN run; set "
+                "evaluation.gan_run to the train-gan run that generated it"
+            )
+        if evaluation.gan_run is None:
+            config = config.model_copy(
+                update={"evaluation": evaluation.model_copy(update={"gan_run": written_by})}
+            )
     if config.evaluation.gan_run is None:
         prepare_gan(config, console=console)  # bad data fails before a GAN is trained
         config = resolve_gan_run(config, console=console)
     gan_run = Path(config.evaluation.gan_run)  # type: ignore[arg-type]
     info = check_gan_run(config, gan_run)
+    if written_by is not None and written_by.resolve() != gan_run.resolve():
+        raise InputError(
+            f"{source_name(evaluation.synthetic_path)} was generated by {written_by}; "
+            f"evaluation.gan_run is {gan_run}"
+        )
     gan = prepare_gan(config, console=console)
-    return EvaluationPrepared(gan.datamodule, gan.scalers, gan_run.resolve(), info)
+    panel = source_name(config.data.panel_path)
+    paired = make_windows(
+        gan.datamodule.panel,
+        history=info["history_window"],
+        horizon=info["horizon"],
+        stride=info["stride"],
+        split="train",
+        source=panel,
+    )
+    samples = config.generation.samples_per_real
+    synthetic = None
+    if evaluation.synthetic_path is not None:
+        explicit = "samples_per_real" in config.generation.model_fields_set
+        synthetic = read_synthetic_file(
+            evaluation.synthetic_path,
+            paired,
+            panel=panel,
+            samples_per_real=samples if explicit else None,
+        )
+        samples = synthetic.samples_per_real
+    period = None
+    if evaluation.forecast_period is not None:
+        period = period_inputs(
+            gan.datamodule.panel,
+            evaluation.forecast_period,
+            history=config.data.history_window,
+            horizon=config.data.forecast_horizon,
+            source=panel,
+        )
+    return EvaluationPrepared(
+        gan.datamodule, gan.scalers, gan_run.resolve(), info, paired, samples, synthetic, period
+    )
 
 
 def run_evaluation(
@@ -192,19 +263,24 @@ def run_evaluation(
     """Generate, train every variant for every seed, compare, check, write (see the module)."""
     from benchlab.augment import comparison
     from benchlab.augment.generation import generate, load_synthetic
+    from benchlab.augment.period import PERIOD_FILE, period_frame
 
     evaluation = config.evaluation
-    samples = config.generation.samples_per_real
+    samples = prepared.samples_per_real
     real: dict[str, WindowArrays] = prepared.datamodule.windows
-    synthetic = load_synthetic(
-        generate(
-            prepared.gan_run,
-            samples_per_real=samples,
-            out=run.file(SYNTHETIC_TRAIN),
-            split="train",
-            seed=config.seed,
+    if prepared.synthetic is not None:
+        synthetic = prepared.synthetic.windows
+        log.info("synthetic training windows read from %s", prepared.synthetic.path)
+    else:
+        synthetic = load_synthetic(
+            generate(
+                prepared.gan_run,
+                samples_per_real=samples,
+                out=run.file(SYNTHETIC_TRAIN),
+                split="train",
+                seed=config.seed,
+            )
         )
-    )
     synthetic_val = load_synthetic(
         generate(
             prepared.gan_run,
@@ -221,8 +297,15 @@ def run_evaluation(
         len(synthetic_val),
     )
     test = real["test"]
-    fits, predictions = _train_variants(
-        config, real, synthetic, synthetic_val, run, progress=progress, console=console
+    fits, predictions, period_forecasts = _train_variants(
+        config,
+        real,
+        synthetic,
+        synthetic_val,
+        run,
+        period=prepared.period,
+        progress=progress,
+        console=console,
     )
     truth_units = _units(test.target, test, prepared.scalers)
     scaled_errors = {v: p - test.target.astype(np.float64) for v, p in predictions.items()}
@@ -248,6 +331,11 @@ def run_evaluation(
     fidelity = check_fidelity(paired, synthetic, prepared.scalers, seed=config.seed)
     per_seed = _per_seed_frame(config, fits, summaries)
     per_seed.write_csv(run.file(PER_SEED_FILE))
+    files = {"evaluation": run.path / EVALUATION_FILE}
+    period = None
+    if prepared.period is not None:
+        period = period_frame(prepared.period, period_forecasts, prepared.scalers)
+        files[PERIOD_FILE_KEY] = run.write_parquet(PERIOD_FILE, period)
     figures = _figures(config, paired, synthetic, samples, fidelity, summaries, run, prepared)
     details = EvaluationDetails(
         gan_run=prepared.gan_run,
@@ -264,6 +352,9 @@ def run_evaluation(
         fidelity=fidelity,
         verdict=comparison.verdict(comparisons["units"]["augmented"]),
         figures=figures,
+        synthetic_path=None if prepared.synthetic is None else prepared.synthetic.path,
+        synthetic_sha256=None if prepared.synthetic is None else prepared.synthetic.sha256,
+        forecast_period=period,
     )
     run.write_json(EVALUATION_FILE, evaluation_json(details))
     board = Leaderboard(PRIMARY_METRIC, greater_is_better=False)
@@ -276,7 +367,7 @@ def run_evaluation(
         leaderboard=board.frame(),
         primary_metric=PRIMARY_METRIC,
         details=details,
-        files={"evaluation": run.path / EVALUATION_FILE},
+        files=files,
     )
 
 
@@ -297,15 +388,18 @@ def _train_variants(
     synthetic_val: WindowArrays,
     run: RunFolder,
     *,
+    period: PeriodInputs | None,
     progress: bool,
     console: Console,
-) -> tuple[list[_Fit], dict[str, np.ndarray]]:
-    """Every (seed, variant) forecaster: its fit, and per variant the test forecasts (scaled)
-    ``[seeds, windows, horizon]``."""
+) -> tuple[list[_Fit], dict[str, np.ndarray], list[tuple[str, int, np.ndarray, float]]]:
+    """Every (seed, variant) forecaster: its fit, per variant the test forecasts (scaled)
+    ``[seeds, windows, horizon]``, and with ``period`` each one's forecasts of it (scaled
+    ``[products, days]``) with the seconds they took."""
     from rich.progress import Progress
 
     from benchlab.augment.data.datasets import AugmentedSalesDataset, SalesDataset
     from benchlab.augment.forecaster import LSTMForecaster, fit_forecaster, predict
+    from benchlab.augment.period import roll_forecast
     from benchlab.augment.training import limited_batches
     from benchlab.neural import TrainerSettings, torch_session
 
@@ -320,6 +414,7 @@ def _train_variants(
     quick_batches = limited_batches(config.quick_run.limit_train_batches, real_batches)
     fits: list[_Fit] = []
     forecasts: dict[str, list[np.ndarray]] = {v: [] for v in VARIANTS}
+    period_forecasts: list[tuple[str, int, np.ndarray, float]] = []
     seeds = config.evaluation.seeds
     with Progress(console=console, disable=not progress, transient=True) as bar:
         task = bar.add_task("forecasters", total=len(seeds) * len(VARIANTS))
@@ -339,7 +434,7 @@ def _train_variants(
                     hparams={**forecaster.model_dump(), "variant": variant, "seed": seed},
                     trainer_kwargs=options,
                 )
-                started = time.perf_counter()
+                started, rolled_seconds = time.perf_counter(), 0.0
                 with torch_session(n_threads=config.training.num_threads, seed=seed):
                     module = LSTMForecaster(
                         history_window=config.data.history_window,
@@ -355,7 +450,12 @@ def _train_variants(
                         module, train, val, settings, batch_size=forecaster.batch_size, seed=seed
                     )
                     prediction = predict(module, test)
-                seconds = time.perf_counter() - started
+                    if period is not None:
+                        rolled_at = time.perf_counter()
+                        rolled = roll_forecast(module, period)
+                        rolled_seconds = time.perf_counter() - rolled_at
+                        period_forecasts.append((variant, seed, rolled, rolled_seconds))
+                seconds = time.perf_counter() - started - rolled_seconds
                 forecasts[variant].append(prediction.astype(np.float64))
                 fits.append(
                     _Fit(variant, seed, fit.epochs_trained, fit.best_epoch, len(train), seconds)
@@ -369,7 +469,8 @@ def _train_variants(
                     float(np.abs(prediction - test.target).mean()),
                 )
                 bar.advance(task)
-    return fits, {variant: np.stack(found) for variant, found in forecasts.items()}
+    stacked = {variant: np.stack(found) for variant, found in forecasts.items()}
+    return fits, stacked, period_forecasts
 
 
 def _units(values: np.ndarray, windows: WindowArrays, scalers: Scalers) -> np.ndarray:
@@ -383,16 +484,7 @@ def _paired_real(
 ) -> WindowArrays:
     """The real training windows the synthetic ones were generated from (the GAN run's
     stride), in the order of each sample block."""
-    from benchlab.augment.data.windows import make_windows
-
-    info = prepared.gan_info
-    real = make_windows(
-        prepared.datamodule.panel,
-        history=info["history_window"],
-        horizon=info["horizon"],
-        stride=info["stride"],
-        split="train",
-    )
+    real = prepared.paired_train
     first = synthetic.take(np.arange(len(real))) if len(synthetic) == samples * len(real) else None
     if (
         first is None
@@ -546,6 +638,8 @@ def evaluation_json(details: EvaluationDetails) -> dict[str, Any]:
     found = details.fidelity
     return {
         "gan_run": str(details.gan_run),
+        "synthetic_path": None if details.synthetic_path is None else str(details.synthetic_path),
+        "synthetic_sha256": details.synthetic_sha256,
         "seeds": details.seeds,
         "samples_per_real": details.samples_per_real,
         "windows": details.windows,

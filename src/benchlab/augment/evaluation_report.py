@@ -94,12 +94,21 @@ def _verdict_section(details: EvaluationDetails) -> Section:
             f"real training windows (real_only), those plus {windows['synthetic_train']} "
             f"synthetic ones ({details.samples_per_real} per real window; augmented), and the "
             f"synthetic ones alone (tstr), and scored on the {windows['real_test']} real test "
-            f"windows. GAN run: `{details.gan_run}`.",
+            f"windows. GAN run: `{details.gan_run}`.{_source(details)}",
             "",
             "Augmentation counts as helping only when every 95% interval of the relative "
             "improvement in test MAE (units sold) lies above 0: over seeds (training randomness) "
             "and over test windows (which windows fall in the test period).",
         ],
+    )
+
+
+def _source(details: EvaluationDetails) -> str:
+    if details.synthetic_path is None:
+        return " The synthetic windows were generated for this run."
+    return (
+        f" The synthetic training windows were read from `{details.synthetic_path}` (SHA-256 "
+        f"{details.synthetic_sha256})."
     )
 
 

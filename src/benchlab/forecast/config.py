@@ -124,6 +124,56 @@ class ReportConfig(BaseModel):
     fan_charts: int = Field(4, ge=0)
 
 
+#: Augment config keys that the forecast run or the block's own keys set (not ``settings``).
+AUGMENTATION_RESERVED = (
+    "task",
+    "stage",
+    "output_dir",
+    "evaluation.forecast_period",
+    "evaluation.gan_run",
+    "evaluation.synthetic_path",
+    "evaluation.seeds",
+    "generation.samples_per_real",
+)
+
+
+class AugmentationConfig(BaseModel):
+    """``augmentation:``: seed 001's question inside a forecast run (see
+    :mod:`benchlab.forecast.augmentation`): does a GAN's synthetic data help the LSTM
+    forecaster? ``data.panel_path`` must be the GAN's preprocessed Olist panel."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gan_run: Path | None = Field(None, description="a `benchlab augment train-gan` run folder")
+    synthetic_path: Path | None = Field(
+        None, description="its `benchlab augment generate` Parquet; None: generated in the run"
+    )
+    samples_per_real: int | None = Field(
+        None, ge=1, description="synthetic windows per real one; None: 5, or the file's"
+    )
+    seeds: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4], min_length=1)
+    variants: list[Literal["real_only", "augmented", "tstr"]] = Field(
+        default_factory=lambda: ["real_only", "augmented"],
+        min_length=1,
+        description="the forecasters that become leaderboard rows (lstm_<variant>)",
+    )
+    settings: dict[str, Any] = Field(
+        default_factory=dict,
+        description="other augment keys, dotted: {evaluation.forecaster.max_epochs: 5}",
+    )
+
+    @model_validator(mode="after")
+    def _source_and_settings(self) -> AugmentationConfig:
+        if self.gan_run is None and self.synthetic_path is None:
+            raise ValueError("give gan_run (a train-gan run folder) or synthetic_path (or both)")
+        for key in self.settings:
+            if any(key == r or key.startswith(f"{r}.") for r in AUGMENTATION_RESERVED):
+                raise ValueError(
+                    f"settings.{key} is set by the forecast run or the block's own keys"
+                )
+        return self
+
+
 class ForecastRunConfig(RunConfig):
     """What ``benchlab run`` reads for ``task: forecast``: see ``configs/m5_quick.yaml``."""
 
@@ -139,6 +189,7 @@ class ForecastRunConfig(RunConfig):
     )
     models: list[dict[str, Any]] = Field(min_length=1)
     report: ReportConfig = Field(default_factory=ReportConfig)
+    augmentation: AugmentationConfig | None = None
 
     @field_validator("strategy", mode="before")
     @classmethod

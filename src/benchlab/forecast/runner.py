@@ -4,6 +4,7 @@ Besides what the engine's runner writes (``config.yaml``, ``benchlab.log``, ``le
 ``metrics.json``, ``report.md``, ``manifest.json``), a forecast run folder holds::
 
     dataset.json                    input shape, id/feature columns, frequency, periods, SKUs
+    augmentation/                   with an ``augmentation:`` block: seed 001's evaluation
     feature_mapping.json            the seed 000 feature mapping (when the data had one)
     figures/*.png                   the report's pictures
     predictions_<model>_<strategy>.parquet
@@ -52,6 +53,7 @@ class PreparedForecast:
     pipeline: BenchmarkPipeline
     training: TrainingConfig
     described: str
+    augmentation: Any = None  # PreparedAugmentation, with an ``augmentation:`` block
 
 
 @dataclass
@@ -61,6 +63,7 @@ class ForecastRun:
     results: list[ExperimentResult]
     evaluator: ModelEvaluator
     pipeline: BenchmarkPipeline
+    augmentation: Any = None  # AugmentationRun, with an ``augmentation:`` block
 
 
 def run_forecast(
@@ -94,7 +97,12 @@ def prepare_forecast(config: ForecastRunConfig, console: Console) -> PreparedFor
     console.print(described, markup=False, highlight=False)
     for spec in training.models.values():
         pipeline.make_task(spec.type, hyperparameters=spec.params)
-    return PreparedForecast(pipeline, training, described)
+    augmentation = None
+    if config.augmentation is not None:
+        from benchlab.forecast.augmentation import prepare_augmentation
+
+        augmentation = prepare_augmentation(config, split, console=console)
+    return PreparedForecast(pipeline, training, described, augmentation)
 
 
 def run_experiments(
@@ -135,12 +143,24 @@ def run_experiments(
             _write_experiment(run, result)
             evaluator.add(result)
             results.append(result)
+    augmentation = None
+    if prepared.augmentation is not None:
+        from benchlab.forecast.augmentation import run_augmentation
+
+        augmentation = run_augmentation(
+            config, prepared.augmentation, pipeline, run, progress=progress, console=console
+        )
+        for result in augmentation.results:
+            _write_experiment(run, result)
+            run.directory(f"{_experiment_dir(result)}/models")  # none: a release says so
+            evaluator.add(result)
+            results.append(result)
     _write_data_files(run, pipeline)
     return RunOutcome(
         records=evaluator.records(),
         leaderboard=evaluator.leaderboard(),
         primary_metric=evaluator.primary_metric,
-        details=ForecastRun(results, evaluator, pipeline),
+        details=ForecastRun(results, evaluator, pipeline, augmentation),
     )
 
 
@@ -151,6 +171,9 @@ def print_forecast_summary(outcome: RunOutcome, console: Console) -> None:
             outcome.leaderboard, outcome.primary_metric, CONSOLE_METRICS, CONSOLE_INFO
         )
     )
+    augmentation = getattr(outcome.details, "augmentation", None)
+    if augmentation is not None:
+        augmentation.task.print_summary(augmentation.outcome, console)
 
 
 def _tensorboard_params(
@@ -242,9 +265,14 @@ def forecast_report_sections(
         "seed": config.seed,
     }
     links = {title: path.relative_to(run.path).as_posix() for title, path in figures.items()}
-    return report_sections(
+    sections = report_sections(
         details.evaluator, figures=links, data_summary=summary, run_config=config.to_raw()
     )
+    if details.augmentation is not None:
+        from benchlab.forecast.augmentation import augmentation_sections
+
+        sections[-1:-1] = augmentation_sections(details.augmentation)  # before the config
+    return sections
 
 
 def dataset_description(pipeline: BenchmarkPipeline) -> dict[str, Any]:

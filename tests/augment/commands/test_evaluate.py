@@ -15,17 +15,13 @@ from typer.testing import CliRunner
 from benchlab.cli import app
 
 from ..evaluation_run import evaluation_raw
-from ..gan_run import train_tiny_gan
 
 runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def gan_run(olist_processed: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("gan_runs")
-    return train_tiny_gan(
-        olist_processed, out, quick_run={"enabled": True, "max_epochs": 1}
-    ).run_dir
+def gan_run(quick_gan_run: Path) -> Path:
+    return quick_gan_run
 
 
 def _config(path: Path, processed: Path, runs: Path, gan_run: Path | None, **sections) -> Path:
@@ -118,3 +114,20 @@ def test_quick_mode_trains_a_gan_then_evaluates_five_seeds(
     assert "over seeds" in evaluation["verdict"]
     report = (Path(payload["run_dir"]) / "report.md").read_text()
     assert evaluation["verdict"] in report
+
+
+def test_a_synthetic_file_without_the_window_columns_is_one_line_exit_2(
+    olist_processed: Path, gan_run: Path, tmp_path: Path
+) -> None:
+    import polars as pl
+
+    bad = tmp_path / "synthetic.parquet"
+    pl.DataFrame({"product_id": ["p1"], "sample": [0]}).write_parquet(bad)
+    config = _config(tmp_path / "evaluate.yaml", olist_processed, tmp_path / "out", gan_run)
+    result = runner.invoke(
+        app, ["augment", "evaluate", str(config), f"evaluation.synthetic_path={bad}"]
+    )
+    assert result.exit_code == 2
+    (line,) = _error_lines(result.output)
+    assert line.startswith("error:") and "synthetic.parquet" in line and "history" in line
+    assert not (tmp_path / "out").exists()

@@ -12,17 +12,12 @@ from typer.testing import CliRunner
 
 from benchlab.cli import app
 
-from ..gan_run import train_tiny_gan
-
 runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def run_dir(olist_processed: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("runs")
-    return train_tiny_gan(
-        olist_processed, out, quick_run={"enabled": True, "max_epochs": 1}
-    ).run_dir
+def run_dir(quick_gan_run: Path) -> Path:
+    return quick_gan_run
 
 
 def test_generate_writes_parquet_and_the_pt_file(run_dir: Path, tmp_path: Path) -> None:

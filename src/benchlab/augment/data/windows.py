@@ -137,7 +137,7 @@ def read_panel(path: str | Path) -> pl.DataFrame:
 
 
 @dataclass(frozen=True)
-class _Grid:
+class PanelGrid:
     """The panel as dense [products, days, …] arrays."""
 
     product_ids: np.ndarray
@@ -148,7 +148,8 @@ class _Grid:
     reviews: np.ndarray  # [P, T, 2]
 
 
-def _grid(panel: pl.DataFrame, source: str) -> _Grid:
+def panel_grid(panel: pl.DataFrame, source: str) -> PanelGrid:
+    """``panel`` as dense arrays, checked to be a full product × day grid, one split a day."""
     panel = panel.sort("product_id", "date")
     check_unique(panel, ["product_id", "date"], source=source)
     products = panel["product_id"].unique(maintain_order=True)
@@ -163,7 +164,7 @@ def _grid(panel: pl.DataFrame, source: str) -> _Grid:
     if per_day["splits"].max() != 1:
         raise InputError(f"{source}: some days belong to several splits")
     first = panel.head(n_days)
-    return _Grid(
+    return PanelGrid(
         product_ids=products.to_numpy().astype(str),
         dates=first["date"].to_numpy().astype("datetime64[D]"),
         split_of_day=first["split"].to_numpy().astype(str),
@@ -208,7 +209,7 @@ def make_windows(
         raise InputError(f"unknown split {split!r} (use one of {', '.join(SPLITS)})")
     if history < 1 or horizon < 1 or stride < 1:
         raise InputError(f"history, horizon and stride must be positive ({history}, {horizon})")
-    grid = _grid(panel, source)
+    grid = panel_grid(panel, source)
     starts = target_starts(
         grid.split_of_day, split=split, history=history, horizon=horizon, stride=stride
     )
