@@ -12,7 +12,7 @@
   week); ``is_first_time_customer``: in train ``history_length == 0``, in validation and test
   the customer has no basket in an earlier split; anonymous baskets have history 0 and count as
   first-time (nothing is known of them).
-* ``bucket_id``: the basket's ``n_products`` (item rows) against the quantile edges of
+* ``bucket_id``: the basket's ``n_products`` (distinct products) against the quantile edges of
   the training split's ``n_products`` (``n_buckets`` quantiles; repeated edges merge).
 * Returns (rows with negative ``QUANTITY``): counted and named in a warning, then dropped (the
   default; a basket left empty goes with them) or kept (``splits.returns``).
@@ -201,7 +201,7 @@ def _baskets(
 ) -> pl.DataFrame:
     """One row per basket: its fixed fields, counts and totals, streamed one span of weeks
     at a time (a basket lies in one week, so memory follows the span, not the file).
-    ``n_products`` is the basket's item rows (one per product in dunnhumby's file)."""
+    ``n_products`` counts the basket's distinct products (dunnhumby has one row each)."""
     aggregations = [
         *(pl.col(c).min().alias(name) for c, name in _BASKET_TEXT.items()),
         pl.col("SHOP_WEEK").min().alias("shop_week_raw"),
@@ -210,6 +210,7 @@ def _baskets(
         pl.col("SHOP_WEEKDAY").min().alias("shop_weekday"),
         pl.col("SHOP_HOUR").min().alias("shop_hour"),
         pl.len().alias("rows"),
+        pl.col("PROD_CODE").n_unique().alias("n_products"),
         pl.col("SPEND").sum().round(6).alias("total_spend"),  # the same whatever the order
         pl.col("QUANTITY").sum().alias("total_quantity"),
     ]
@@ -218,7 +219,6 @@ def _baskets(
         part = frame if first is None else frame.filter(pl.col("SHOP_WEEK").is_between(first, last))
         parts.append(part.group_by("BASKET_ID").agg(aggregations).collect(engine="streaming"))
     baskets = pl.concat(parts).rename({"BASKET_ID": "basket_id"})
-    baskets = baskets.with_columns(pl.col("rows").alias("n_products"))
     across = baskets.filter(
         (pl.col("shop_week_raw") != pl.col("last_week")) | pl.col("basket_id").is_duplicated()
     )["basket_id"].unique()
