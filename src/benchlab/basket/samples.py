@@ -330,6 +330,44 @@ def _split_expr(ranges: dict[str, tuple[int, int] | list[int]]) -> pl.Expr:
     return expr
 
 
+def _check_weeks_cover(
+    weeks: pl.DataFrame, ranges: dict[str, tuple[int, int]], source: Path, proportional: bool
+) -> None:
+    """Raise naming the first split whose range holds no week of data."""
+    span = f"{weeks['shop_week_raw'].min()}–{weeks['shop_week_raw'].max()}"
+    n_weeks = int(weeks["shop_week"].max())  # type: ignore[arg-type]
+    short = [split for split, (first, last) in ranges.items() if first > last]
+    if short:
+        cut = ", ".join(f"{s} {a}–{b}" for s, (a, b) in ranges.items())
+        raise InputError(
+            f"{source}: column SHOP_WEEK has {n_weeks} weeks ({span}), too few to cut "
+            f"proportionally: no week for {', '.join(short)} ({cut})"
+        )
+    for split, (first, last) in ranges.items():
+        if not weeks["shop_week"].is_between(first, last).any():
+            raise InputError(
+                f"{source}: column SHOP_WEEK has no basket in the {split} split (weeks "
+                f"{first}–{last}; the data has {n_weeks} weeks, {span}"
+                f"{', split proportionally' if proportional else ''})"
+            )
+
+
+def _first_time(baskets: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Each split's baskets with ``is_first_time_customer``: in train no basket in an earlier
+    week, in validation and test no basket in an earlier split; anonymous: always."""
+    frames: dict[str, pl.DataFrame] = {}
+    seen = pl.Series("customer_id", [], dtype=pl.String)
+    customer = pl.col("customer_id")
+    for split in SPLITS:
+        part = baskets.filter(pl.col("split") == split)
+        new = pl.col("history_length") == 0 if split == "train" else ~customer.is_in(seen.implode())
+        frames[split] = part.with_columns(
+            (new | customer.is_null()).alias("is_first_time_customer")
+        )
+        seen = pl.concat([seen, part["customer_id"].drop_nulls()]).unique()
+    return frames
+
+
 def enhance_temporal_metadata(
     project_root: str | Path,
     config: SplitConfig | None = None,
@@ -361,14 +399,7 @@ def enhance_temporal_metadata(
         )
         n_weeks = int(weeks["shop_week"].max())  # type: ignore[arg-type]
         ranges = split_ranges(config, n_weeks)
-        span = f"{weeks['shop_week_raw'].min()}–{weeks['shop_week_raw'].max()}"
-        short = [split for split, (first, last) in ranges.items() if first > last]
-        if short:
-            cut = ", ".join(f"{s} {a}–{b}" for s, (a, b) in ranges.items())
-            raise InputError(
-                f"{source}: column SHOP_WEEK has {n_weeks} weeks ({span}), too few to cut "
-                f"proportionally: no week for {', '.join(short)} ({cut})"
-            )
+        _check_weeks_cover(weeks, ranges, source, config.proportional)
         returns, positive = _returns(frame, source, config.returns)
         step("baskets")
         kept = frame.filter(pl.col("QUANTITY") >= 0) if config.returns == "drop" else frame
@@ -378,35 +409,17 @@ def enhance_temporal_metadata(
         if returns and config.returns == "drop":
             emptied = frame.select(pl.col("BASKET_ID").n_unique()).collect().item() - baskets.height
         step("history")
-        baskets = _history(baskets)
-        baskets = baskets.with_columns(_split_expr(ranges).alias("split"))
-        frames, seen = {}, pl.Series("customer_id", [], dtype=pl.String)
-        for split in SPLITS:
-            part = baskets.filter(pl.col("split") == split)
-            if not part.height:
-                first, last = ranges[split]
-                raise InputError(
-                    f"{source}: column SHOP_WEEK has no basket in the {split} split (weeks "
-                    f"{first}–{last}; the data has {n_weeks} weeks, {span}"
-                    f"{', split proportionally' if config.proportional else ''})"
-                )
-            customer = pl.col("customer_id")
-            first_time = (
-                pl.col("history_length") == 0
-                if split == "train"
-                else ~customer.is_in(seen.implode())
-            )
-            frames[split] = part.with_columns((first_time | customer.is_null()).alias("first"))
-            seen = pl.concat([seen, part["customer_id"].drop_nulls().unique()]).unique()
+        baskets = _history(baskets).with_columns(_split_expr(ranges).alias("split"))
+        frames = _first_time(baskets)
+        for split, part in frames.items():
+            if not part.height:  # its weeks held only returns
+                raise InputError(f"{source}: column QUANTITY: the {split} split holds only returns")
         edges = bucket_edges(frames["train"]["n_products"].to_numpy(), config.n_buckets)
         step("writing")
         for split, part in frames.items():
             bucket = np.searchsorted(edges, part["n_products"].to_numpy(), side="left")
             frames[split] = (
-                part.with_columns(
-                    pl.Series("bucket_id", bucket),
-                    pl.col("first").alias("is_first_time_customer"),
-                )
+                part.with_columns(pl.Series("bucket_id", bucket))
                 .select([pl.col(c).cast(t) for c, t in SAMPLE_SCHEMA.items()] + ["rows"])
                 .sort("shop_week", "day", "shop_hour", "basket_id")
             )
