@@ -190,6 +190,9 @@ def test_a_block_needs_a_gan_run_and_keeps_its_own_keys(
     raw = _raw(processed, tmp_path, gan_run, settings={"stage": "train_gan"})
     with pytest.raises(InputError, match="settings.stage is set by the forecast run"):
         parse_run_config(raw)
+    raw = _raw(processed, tmp_path, gan_run, settings={"evaluation": {"seeds": [9]}})
+    with pytest.raises(InputError, match="settings.evaluation holds keys the forecast run sets"):
+        parse_run_config(raw)
     raw = _raw(processed, tmp_path, gan_run, variants=["everything"])
     with pytest.raises(InputError, match="augmentation.variants.0"):
         parse_run_config(raw)

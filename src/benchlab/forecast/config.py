@@ -171,6 +171,11 @@ class AugmentationConfig(BaseModel):
                 raise ValueError(
                     f"settings.{key} is set by the forecast run or the block's own keys"
                 )
+            if any(r.startswith(f"{key}.") for r in AUGMENTATION_RESERVED):
+                raise ValueError(
+                    f"settings.{key} holds keys the forecast run sets; name the keys below it "
+                    f"({key}.<key>: value)"
+                )
         return self
 
 
