@@ -118,8 +118,8 @@ _MISSION_ITEMS_MIN = np.array([3, 12, 1, 1])
 _MISSION_ITEMS = np.array([4.0, 10.0, 2.0, 0.6])
 _TIER_PREFERENCE = np.array([[2.5, 1.0, 0.35], [1.0, 1.0, 1.0], [0.4, 1.0, 2.5]])
 _PROMO_UPLIFT = np.array([6.0, 3.0, 1.0])
-_P_FAVOURITE = 0.3
-_P_THEME = 0.5
+_P_FAVOURITE = 0.15
+_P_THEME = 0.7
 _P_ANONYMOUS = 0.04
 _RETURN_RATE = 3e-4
 
