@@ -111,3 +111,59 @@ def test_the_seed_s_prepare_model_takes_a_name_alias_or_hub_id() -> None:
         LoRAConfigManager.prepare_model(model_name="org/none", num_labels=2)
     with pytest.raises(InputError, match="needs a CUDA GPU"):
         LoRAConfigManager.prepare_model("MiniLM-L6", 2, "cpu", quantization="4bit")
+
+
+_SMALL = {
+    "hidden_size": 16,
+    "num_hidden_layers": 1,
+    "num_attention_heads": 2,
+    "intermediate_size": 32,
+    "vocab_size": 64,
+}
+_DECODER = {**_SMALL, "num_key_value_heads": 1, "bos_token_id": 1, "eos_token_id": 2}
+#: A tiny random network of each family's architecture (transformers model type, settings).
+ARCHITECTURES = {
+    "bert": ("bert", _SMALL),
+    "roberta": ("roberta", _SMALL),
+    "electra": ("electra", {**_SMALL, "embedding_size": 16}),
+    "distilbert": ("distilbert", {"dim": 16, "n_layers": 1, "n_heads": 2, "hidden_dim": 32}),
+    "deberta": ("deberta-v2", {**_SMALL, "pooler_hidden_size": 16}),
+    "gpt2": (
+        "gpt2",
+        {
+            "n_embd": 16,
+            "n_layer": 1,
+            "n_head": 2,
+            "vocab_size": 64,
+            "bos_token_id": 1,
+            "eos_token_id": 2,
+        },
+    ),
+    "gpt_neox": ("gpt_neox", {**_SMALL, "bos_token_id": 1, "eos_token_id": 2}),
+    "llama": ("llama", _DECODER),
+    "qwen2": ("qwen2", _DECODER),
+    "gemma": ("gemma2", {**_DECODER, "head_dim": 8}),
+    "phi3": ("phi3", {**_DECODER, "num_key_value_heads": 2}),
+}
+
+
+@pytest.mark.parametrize("family", sorted(ARCHITECTURES))
+def test_every_family_s_target_modules_exist_in_its_architecture(family: str) -> None:
+    """LoRA lands on every target module of the registry's family (all its entries share
+    them), the head trains in full, and a padded batch goes through."""
+    from transformers import AutoConfig, AutoModelForSequenceClassification
+
+    entries = [e for e in load_registry().entries if e.family == family]
+    assert entries, family
+    model_type, settings = ARCHITECTURES[family]
+    config = AutoConfig.for_model(model_type, num_labels=3, pad_token_id=0, **settings)
+    torch.manual_seed(0)
+    network = AutoModelForSequenceClassification.from_config(config)
+    model = apply_lora(LoadedModel(network, None, None, (), "none"), entries[0])
+    trainable = [n for n, p in model.named_parameters() if p.requires_grad]
+    for target in entries[0].target_modules:
+        assert any(f"{target}.lora_A" in n for n in trainable), target
+    assert any("modules_to_save" in n for n in trainable)  # the head
+    ids = torch.tensor([[3, 4, 5], [6, 7, 0]])
+    logits = model(input_ids=ids, attention_mask=(ids != 0).long()).logits
+    assert logits.shape == (2, 3) and torch.isfinite(logits).all()
