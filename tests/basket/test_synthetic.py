@@ -199,3 +199,61 @@ def test_weeks_are_chunks_with_unique_basket_ids() -> None:
 def test_sizes_too_small_are_refused(sizes: dict[str, int]) -> None:
     with pytest.raises(InputError, match=f"basket generator: {next(iter(sizes))} must be at least"):
         generate_transactions(**sizes)
+
+
+def _recall_at_10(scores: np.ndarray, target: np.ndarray, seen: np.ndarray) -> float:
+    scores = np.where(seen, -np.inf, scores)
+    top = np.argsort(-scores, axis=1)[:, :10]
+    return float((top == target[:, None]).any(axis=1).mean())
+
+
+def test_the_rest_of_a_basket_beats_frequency_counts(frame: pl.DataFrame) -> None:
+    """Leave one item out of each late-week basket: the other items (through co-occurrence
+    counted in the early weeks) rank it higher than popularity or the customer's own counts."""
+    from scipy import sparse
+
+    codes = {p: i for i, p in enumerate(sorted(frame["PROD_CODE"].unique()))}
+    items = frame.select(
+        "BASKET_ID",
+        "CUST_CODE",
+        pl.col("PROD_CODE").replace_strict(codes).alias("p"),
+        (pl.col("SHOP_WEEK") >= 200625).alias("late"),
+    )
+    n = len(codes)
+
+    def matrix(rows: pl.DataFrame, key: str) -> tuple[sparse.csr_matrix, list]:
+        keys = rows[key].unique(maintain_order=True).to_list()
+        index = rows[key].replace_strict({k: i for i, k in enumerate(keys)}, return_dtype=pl.Int64)
+        shape = (len(keys), n)
+        return sparse.csr_matrix((np.ones(rows.height), (index, rows["p"])), shape=shape), keys
+
+    early = items.filter(~pl.col("late"))
+    baskets, _ = matrix(early, "BASKET_ID")
+    cooc = (baskets.T @ baskets).toarray()
+    np.fill_diagonal(cooc, 0)
+    popularity = np.asarray(baskets.sum(axis=0)).ravel()
+    cooc = cooc / np.sqrt(np.outer(popularity + 1, popularity + 1))
+    known = early.filter(pl.col("CUST_CODE").is_not_null())
+    customers, customer_keys = matrix(known, "CUST_CODE")
+    row_of = {c: i for i, c in enumerate(customer_keys)}
+
+    late = items.filter(pl.col("late") & pl.col("CUST_CODE").is_in(customer_keys))
+    late = late.filter(pl.len().over("BASKET_ID") >= 2)
+    held_out = late.filter(pl.int_range(pl.len()).over("BASKET_ID") == 0)
+    test, keys = matrix(late, "BASKET_ID")
+    target = held_out.sort(
+        pl.col("BASKET_ID").replace_strict(
+            {k: i for i, k in enumerate(keys)}, return_dtype=pl.Int64
+        )
+    )
+    target_p = target["p"].to_numpy()
+    rest = test.toarray()
+    rest[np.arange(len(target_p)), target_p] = 0
+    own = customers[[row_of[c] for c in target["CUST_CODE"]]].toarray()
+    recall = {
+        "popularity": _recall_at_10(np.tile(popularity, (len(rest), 1)), target_p, rest > 0),
+        "customer": _recall_at_10(own + 1e-3 * popularity, target_p, rest > 0),
+        "basket": _recall_at_10(rest @ cooc, target_p, rest > 0),
+    }
+    assert len(target_p) > 300
+    assert recall["basket"] > 1.1 * recall["customer"] > 1.1 * recall["popularity"], recall
