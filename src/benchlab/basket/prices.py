@@ -1,0 +1,223 @@
+"""T4 price features [64] per (product, store, week), from ``SPEND / QUANTITY``, as seed 003's
+table lists them:
+
+==========================  ====  =========================================================
+block                       dims  what
+==========================  ====  =========================================================
+Fourier price               24    sin/cos of the log price at 12 fixed periods
+log-price                   16    log price, log base price, their ratio, discount depth and
+                                  promotion flags, soft bins of the ratio
+relative position           16    log price against the category's average, range and spread
+                                  (class ``PROD_CODE_10`` and department ``PROD_CODE_20``)
+price velocity              8     change against the prior price and the recent average
+==========================  ====  =========================================================
+
+Only the week's own price is read from that week (the shelf price the shopper saw); every
+reference price comes from **earlier weeks only**:
+
+* base price: the median log price of the product in that store over the previous
+  :data:`BASE_WINDOW` weeks (the regular price; promotions are the exceptions), else the prior
+  price, else none (flag 0, the price itself stands in);
+* category average: the mean (and min, max, spread) of the category's log prices over every
+  store in the previous :data:`CATEGORY_WINDOW` weeks;
+* prior price: the product's price in that store in the latest earlier week with a sale.
+
+So a week's features never change when later weeks change. Nothing is scaled with statistics
+of the data (fixed constants only), so no split's rows move another split's features.
+
+>>> PRICE_BLOCKS["log_price"]
+slice(24, 40, None)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+#: Weeks before the current one that set the base (regular) price.
+BASE_WINDOW = 8
+#: Weeks before the current one that set the category's average price.
+CATEGORY_WINDOW = 8
+#: Prices below this (free items) are clipped before taking logs.
+MIN_PRICE = 0.01
+#: Periods (in log-price units) of the Fourier encoding: 12 of them, √2 apart.
+FOURIER_PERIODS = 0.2 * np.sqrt(2.0) ** np.arange(12)
+#: Centres of the soft bins of log(price / base price) (discount depth).
+RATIO_CENTRES = np.array([-0.7, -0.5, -0.35, -0.2, -0.1, 0.0, 0.1, 0.25])
+#: Centres of the soft bins of log(price / category average).
+RELATIVE_CENTRES = np.array([-1.5, -1.0, -0.5, -0.25, 0.0, 0.25, 0.5, 1.0])
+
+PRICE_DIM = 64
+PRICE_BLOCKS: dict[str, slice] = {
+    "fourier": slice(0, 24),
+    "log_price": slice(24, 40),
+    "relative_position": slice(40, 56),
+    "velocity": slice(56, 64),
+}
+
+_GROUP = ["product_idx", "store_idx"]
+
+
+def weekly_prices(items: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per (``product_idx``, ``store_idx``, ``shop_week``) with a sale: ``price`` =
+    ΣSPEND / ΣQUANTITY over its rows with positive quantity (returns never set a price),
+    ``class_idx`` and ``dept_idx`` carried along, sorted by product, store, week.
+
+    ``items`` holds ``product_idx``, ``store_idx``, ``shop_week``, ``class_idx``,
+    ``dept_idx``, ``QUANTITY``, ``SPEND``.
+    """
+    return (
+        items.filter((pl.col("QUANTITY") > 0) & (pl.col("SPEND") >= 0))
+        .group_by(_GROUP + ["shop_week"])
+        .agg(
+            pl.col("SPEND").sum().alias("spend"),
+            pl.col("QUANTITY").sum().alias("quantity"),
+            pl.col("class_idx").first(),
+            pl.col("dept_idx").first(),
+        )
+        .with_columns(
+            (pl.col("spend") / pl.col("quantity")).clip(lower_bound=MIN_PRICE).log().alias("lp")
+        )
+        .drop("spend", "quantity")
+        .sort(_GROUP + ["shop_week"])
+    )
+
+
+def _category_stats(weekly: pl.DataFrame, column: str, prefix: str) -> pl.DataFrame:
+    """Per (category, week): mean, std, min and max of the category's log prices over the
+    previous :data:`CATEGORY_WINDOW` weeks (all stores), null where it had no sale then."""
+    window = f"{CATEGORY_WINDOW}i"
+
+    def rolling(expr: pl.Expr, how: str) -> pl.Expr:
+        fn = getattr(expr, f"rolling_{how}_by")
+        return fn("shop_week", window_size=window, closed="left").over(column)
+
+    per_week = (
+        weekly.group_by(column, "shop_week")
+        .agg(
+            pl.col("lp").sum().alias("s"),
+            (pl.col("lp") ** 2).sum().alias("ss"),
+            pl.len().cast(pl.Float64).alias("n"),
+            pl.col("lp").min().alias("lo"),
+            pl.col("lp").max().alias("hi"),
+        )
+        .sort(column, "shop_week")
+    )
+    stats = per_week.with_columns(
+        rolling(pl.col("s"), "sum").alias("s"),
+        rolling(pl.col("ss"), "sum").alias("ss"),
+        rolling(pl.col("n"), "sum").alias("n"),
+        rolling(pl.col("lo"), "min").alias("lo"),
+        rolling(pl.col("hi"), "max").alias("hi"),
+    )
+    n = pl.col("n")
+    mean = pl.col("s") / n
+    return stats.select(
+        column,
+        "shop_week",
+        pl.when(n > 0).then(mean).alias(f"{prefix}_mean"),
+        pl.when(n > 0)
+        .then((pl.col("ss") / n - mean**2).clip(lower_bound=0).sqrt())
+        .alias(f"{prefix}_std"),
+        pl.when(n > 0).then(pl.col("lo")).alias(f"{prefix}_lo"),
+        pl.when(n > 0).then(pl.col("hi")).alias(f"{prefix}_hi"),
+    )
+
+
+def price_context(weekly: pl.DataFrame) -> pl.DataFrame:
+    """``weekly`` (from :func:`weekly_prices`, collected) with the reference prices of earlier
+    weeks: ``base`` (log base price), ``prior`` and ``prior_gap`` (log price and weeks back of
+    the latest earlier sale), ``recent`` (mean log price of the 4 latest earlier sales), and
+    class/department ``*_mean``, ``*_std``, ``*_lo``, ``*_hi`` (null where nothing is known)."""
+    by_group = {"window_size": f"{BASE_WINDOW}i", "closed": "left"}
+    lp = pl.col("lp")
+    frame = weekly.with_columns(
+        lp.rolling_median_by("shop_week", **by_group).over(_GROUP).alias("base"),
+        lp.shift(1).over(_GROUP).alias("prior"),
+        (pl.col("shop_week") - pl.col("shop_week").shift(1)).over(_GROUP).alias("prior_gap"),
+        lp.shift(1).rolling_mean(4, min_samples=1).over(_GROUP).alias("recent"),
+    ).with_columns(pl.coalesce("base", "prior").alias("base"))
+    for column, prefix in (("class_idx", "class"), ("dept_idx", "dept")):
+        frame = frame.join(
+            _category_stats(weekly, column, prefix),
+            on=[column, "shop_week"],
+            how="left",
+            maintain_order="left",
+        )
+    return frame
+
+
+def _soft_bins(x: np.ndarray, centres: np.ndarray, width: float) -> np.ndarray:
+    return np.exp(-0.5 * ((x[:, None] - centres[None, :]) / width) ** 2)
+
+
+def _column(frame: pl.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """A float64 column and whether each value is known (nulls → 0)."""
+    series = frame[name].cast(pl.Float64)
+    known = series.is_not_null().to_numpy()
+    return series.fill_null(0.0).to_numpy(), known
+
+
+def price_features(context: pl.DataFrame) -> np.ndarray:
+    """The [R, 64] float32 features of the rows of :func:`price_context` (see the module doc
+    for the blocks; each block's layout is fixed, every value finite)."""
+    n = context.height
+    out = np.zeros((n, PRICE_DIM), dtype=np.float32)
+    lp, _ = _column(context, "lp")
+    base, has_base = _column(context, "base")
+    base = np.where(has_base, base, lp)
+    prior, has_prior = _column(context, "prior")
+    prior = np.where(has_prior, prior, lp)
+    gap, _ = _column(context, "prior_gap")
+    recent, has_recent = _column(context, "recent")
+    recent = np.where(has_recent, recent, lp)
+
+    angle = 2 * np.pi * lp[:, None] / FOURIER_PERIODS[None, :]
+    out[:, PRICE_BLOCKS["fourier"]] = np.concatenate([np.sin(angle), np.cos(angle)], axis=1)
+
+    ratio = lp - base
+    depth = np.clip(1 - np.exp(ratio), 0, 1)
+    log_block = [
+        lp,
+        base,
+        ratio,
+        depth,
+        ratio < np.log(0.95),
+        ratio < np.log(0.75),
+        ratio > np.log(1.05),
+        has_base,
+    ]
+    out[:, 24:32] = np.stack(log_block, axis=1)
+    out[:, 32:40] = _soft_bins(ratio, RATIO_CENTRES, 0.08)
+
+    col = 40
+    relatives = []
+    for prefix in ("class", "dept"):
+        mean, known = _column(context, f"{prefix}_mean")
+        std, _ = _column(context, f"{prefix}_std")
+        lo, _ = _column(context, f"{prefix}_lo")
+        hi, _ = _column(context, f"{prefix}_hi")
+        rel = np.where(known, lp - mean, 0.0)
+        span = np.maximum(hi - lo, 1e-6)
+        position = np.where(known, np.clip((lp - lo) / span, -0.5, 1.5), 0.5)
+        z = np.where(known, np.clip(rel / np.maximum(std, 0.05), -5, 5), 0.0)
+        out[:, col : col + 4] = np.stack([rel, position, z, known], axis=1)
+        relatives.append(rel)
+        col += 4
+    out[:, 48:56] = _soft_bins(relatives[0], RELATIVE_CENTRES, 0.2)
+
+    change = lp - prior
+    out[:, PRICE_BLOCKS["velocity"]] = np.stack(
+        [
+            change,
+            has_prior,
+            np.where(has_prior, np.log1p(gap) / np.log(53), 0.0),
+            change > np.log(1.02),
+            change < -np.log(1.02),
+            prior - base,
+            lp - recent,
+            np.abs(change),
+        ],
+        axis=1,
+    )
+    return out
