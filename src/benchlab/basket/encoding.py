@@ -106,6 +106,39 @@ def encode_temporal(
     return out
 
 
+def trip_categories(
+    cust_price_sensitivity: np.ndarray,
+    cust_lifestage: np.ndarray,
+    store_format: np.ndarray,
+    store_region: np.ndarray,
+    anonymous: np.ndarray,
+    first_time: np.ndarray,
+) -> np.ndarray:
+    """T6's first 33 columns: the category one-hots and the two flags."""
+    parts = [
+        _one_hot(cust_price_sensitivity, len(CUST_PRICE_SENSITIVITY_VALUES) + 1),
+        _one_hot(cust_lifestage, len(CUST_LIFESTAGE_VALUES) + 1),
+        _one_hot(store_format, len(STORE_FORMAT_VALUES) + 1),
+        _one_hot(store_region, len(STORE_REGION_VALUES) + 1),
+        np.asarray(anonymous, dtype=np.float32)[:, None],
+        np.asarray(first_time, dtype=np.float32)[:, None],
+    ]
+    return np.concatenate(parts, axis=1, dtype=np.float32)
+
+
+def trip_history(history_length: np.ndarray, week: np.ndarray) -> np.ndarray:
+    """T6's last 15 columns: log history, history bins, visits per week (plain and log)."""
+    history = np.maximum(np.asarray(history_length, dtype=np.float32), 0)
+    weeks_before = np.maximum(np.asarray(week, dtype=np.float32) - 1, 1)
+    visits = np.minimum(history / weeks_before, 7.0)
+    out = np.empty((len(history), 15), dtype=np.float32)
+    out[:, 0] = np.minimum(np.log1p(history) / np.log1p(256), 1.0)
+    out[:, 1:13] = _one_hot(np.searchsorted(HISTORY_BIN_EDGES, history, side="right"), 12)
+    out[:, 13] = visits / 7.0
+    out[:, 14] = np.log1p(visits)
+    return out
+
+
 def encode_trip(
     cust_price_sensitivity: np.ndarray,
     cust_lifestage: np.ndarray,
@@ -119,22 +152,10 @@ def encode_trip(
     """T6 [B, 48] from category codes (:func:`category_codes`), the anonymous and first-time
     flags, the customer's earlier baskets and the sequential week. It takes no basket label
     (type, mission, price sensitivity or size of the basket) by construction."""
-    history = np.maximum(np.asarray(history_length, dtype=np.float64), 0)
-    weeks_before = np.maximum(np.asarray(week, dtype=np.float64) - 1, 1)
-    visits = np.minimum(history / weeks_before, 7.0)
-    parts = [
-        _one_hot(cust_price_sensitivity, len(CUST_PRICE_SENSITIVITY_VALUES) + 1),
-        _one_hot(cust_lifestage, len(CUST_LIFESTAGE_VALUES) + 1),
-        _one_hot(store_format, len(STORE_FORMAT_VALUES) + 1),
-        _one_hot(store_region, len(STORE_REGION_VALUES) + 1),
-        np.asarray(anonymous, dtype=np.float32)[:, None],
-        np.asarray(first_time, dtype=np.float32)[:, None],
-        np.minimum(np.log1p(history) / np.log1p(256), 1.0)[:, None],
-        _one_hot(np.searchsorted(HISTORY_BIN_EDGES, history, side="right"), 12),
-        (visits / 7.0)[:, None],
-        np.log1p(visits)[:, None],
-    ]
-    out = np.concatenate([np.asarray(p, dtype=np.float32) for p in parts], axis=1)
+    categories = trip_categories(
+        cust_price_sensitivity, cust_lifestage, store_format, store_region, anonymous, first_time
+    )
+    out = np.concatenate([categories, trip_history(history_length, week)], axis=1)
     assert out.shape[1] == TRIP_DIM
     return out
 

@@ -74,16 +74,21 @@ def apply_masking(
     ids, mask, is_torch = _numpy(input_ids, attention_mask)
     rng = _generator(generator)
     candidates = mask & (ids >= FIRST_PRODUCT_ID)
-    masked = candidates & (rng.random(ids.shape) < mask_prob)
+    draw = rng.random(ids.shape)
+    masked = candidates & (draw < mask_prob)
+    # given draw < p, draw / p is uniform on [0, 1): it picks MASK / random / kept
+    action = draw / mask_prob if mask_prob > 0 else draw
     if min_one:
-        missing = candidates.any(axis=1) & ~masked.any(axis=1)
-        masked |= _one_random(candidates & missing[:, None], rng)
-    action = rng.random(ids.shape)
-    random_ids = rng.integers(FIRST_PRODUCT_ID, vocab_size, size=ids.shape)
+        missing = np.flatnonzero(candidates.any(axis=1) & ~masked.any(axis=1))
+        if len(missing):
+            forced = _one_random(candidates[missing], rng)
+            rows, cols = np.nonzero(forced)
+            masked[missing[rows], cols] = True
+            action[missing[rows], cols] = rng.random(len(rows))
     new_ids = ids.copy()
     new_ids[masked & (action < 0.8)] = mask_token
     swap = masked & (action >= 0.8) & (action < 0.9)
-    new_ids[swap] = random_ids[swap]
+    new_ids[swap] = rng.integers(FIRST_PRODUCT_ID, vocab_size, size=int(swap.sum()))
     targets = np.where(masked, ids, IGNORE_INDEX)
     return _back(is_torch, new_ids, masked, targets)
 
