@@ -63,3 +63,43 @@ def test_the_shipped_config_validates_and_searches_lora() -> None:
         "lora.alpha",
         "training.learning_rate",
     }
+
+
+def test_benchlab_run_of_the_shipped_config_prints_the_run_folder_and_metrics(
+    reviews_csv: Path, tmp_path: Path
+) -> None:
+    """`benchlab run configs/text_sentiment.yaml --json`, pointed at the tiny reviews."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from benchlab.cli import app
+
+    with resources.as_file(resources.files("benchlab") / "configs" / "text_sentiment.yaml") as p:
+        result = CliRunner().invoke(
+            app,
+            [
+                "run",
+                str(p),
+                f"data.source={reviews_csv}",
+                "data.test_fraction=0.3",
+                "models=[majority,tfidf_logreg]",
+                "speed.latency_samples=5",
+                "speed.throughput_batches=1",
+                f"output_dir={tmp_path / 'runs'}",
+                "tracking.enabled=false",
+                "--json",
+            ],
+        )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout.strip().splitlines()[-1])
+    assert Path(payload["run_dir"]).is_dir()
+    by_model = {r["model"]: r for r in payload["results"]}
+    assert set(by_model) == {"majority", "tfidf_logreg"}
+    for entry in by_model.values():
+        assert {"accuracy", "f1_macro", "latency_median_ms", "throughput_samples_per_sec"} <= set(
+            entry["metrics"]
+        )
+        assert entry["status"] == "finished"
+    assert by_model["tfidf_logreg"]["metrics"]["f1_macro"] > by_model["majority"]["metrics"][
+        "f1_macro"]  # fmt: skip
