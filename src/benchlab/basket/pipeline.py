@@ -116,10 +116,10 @@ def stage2_reason(config: BasketRunConfig, layout: ProjectLayout) -> str | None:
 
 def ensure_stages(config: BasketRunConfig, *, console: Console | None = None) -> list[str]:
     """Run stage 1 and/or stage 2 where needed; returns what ran and why."""
+    layout = check_raw_input(config)
     from benchlab.basket.cache import prepare_tensor_cache
     from benchlab.basket.samples import enhance_temporal_metadata
 
-    layout = check_raw_input(config)
     ran: list[str] = []
     reason = stage1_reason(config, layout)
     if reason is not None:
@@ -129,12 +129,7 @@ def ensure_stages(config: BasketRunConfig, *, console: Console | None = None) ->
     reason = stage2_reason(config, layout)
     if reason is not None:
         log.info("stage 2 (tensor cache): %s", reason)
-        prepare_tensor_cache(
-            config.project_root,
-            config.cache,
-            max_seq_len=config.data.max_seq_len,
-            seed=config.seed,
-        )
+        prepare_tensor_cache(config.project_root, config.cache, max_seq_len=config.data.max_seq_len)
         ran.append(f"stage 2 (tensor cache): {reason}")
     return ran
 
@@ -203,6 +198,7 @@ def prepare_run(config: BasketRunConfig, *, console: Console | None = None) -> B
     """Stages where needed, the three splits, the baselines: bad input fails here."""
     from benchlab.neural import require_neural
 
+    check_raw_input(config)
     require_neural("lightning")
     from benchlab.basket.dataset import WorldModelDataset
 
