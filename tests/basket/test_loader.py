@@ -272,3 +272,79 @@ def test_evaluation_loader_leave_one_out_and_bad_group() -> None:
         assert (batch.masked_positions.sum(dim=1) == 1).all()
     with pytest.raises(InputError, match="group_by"):
         EvaluationDataLoader(data, group_by="month")
+
+
+def _rank_shard(rank: int, world: int, port: int, lengths: np.ndarray, out: object) -> None:
+    """One DDP process: the sampler takes world size and rank from the process group."""
+    torch.distributed.init_process_group(
+        "gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world
+    )
+    try:
+        sampler = BucketBatchSampler(lengths, 16, seed=7)
+        sampler.set_epoch(1)
+        out.put((rank, sampler.num_replicas, [b for b in sampler]))
+    finally:
+        torch.distributed.destroy_process_group()
+
+
+@pytest.mark.slow
+def test_sampler_under_a_real_process_group() -> None:
+    import socket
+
+    import torch.multiprocessing as mp
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    lengths = basket_lengths(192)  # 12 batches of 16: no padding needed
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    procs = [ctx.Process(target=_rank_shard, args=(r, 2, port, lengths, out)) for r in range(2)]
+    for p in procs:
+        p.start()
+    results = dict(
+        (rank, (replicas, batches))
+        for rank, replicas, batches in (out.get(timeout=120) for _ in procs)
+    )
+    for p in procs:
+        p.join(timeout=60)
+    assert all(replicas == 2 for replicas, _ in results.values())
+    shards = [set(np.concatenate(results[r][1]).tolist()) for r in range(2)]
+    assert not shards[0] & shards[1] and shards[0] | shards[1] == set(range(192))
+
+
+@pytest.mark.slow
+def test_lightning_trains_on_the_loader_and_sets_its_epoch() -> None:
+    import lightning.pytorch as pl
+
+    class Tiny(pl.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.layer = torch.nn.Linear(400, 1)
+            self.seen: list[tuple[int, int]] = []
+
+        def training_step(self, batch: WorldModelBatch, _: int) -> torch.Tensor:
+            self.seen.append((self.current_epoch, int(batch.basket_ids[0])))
+            return self.layer(batch.get_dense_context()).mean()
+
+        def validation_step(self, batch: WorldModelBatch, _: int) -> None:
+            self.log(
+                "val_loss", self.layer(batch.get_dense_context()).mean(), batch_size=len(batch)
+            )
+
+        def configure_optimizers(self) -> torch.optim.Optimizer:
+            return torch.optim.SGD(self.parameters(), lr=0.1)
+
+    data = StandInDataset()
+    train = WorldModelDataLoader(data, batch_size=64, seed=0)
+    val = WorldModelDataLoader(data, batch_size=64, shuffle=False, apply_masking=False)
+    model = Tiny()
+    trainer = pl.Trainer(
+        max_epochs=2, accelerator="cpu", logger=False, enable_checkpointing=False,
+        enable_progress_bar=False, enable_model_summary=False,
+    )  # fmt: skip
+    trainer.fit(model, train_dataloaders=train, val_dataloaders=val)
+    assert train.epoch == 1  # Lightning called set_epoch through .sampler
+    per_epoch = [[b for e, b in model.seen if e == epoch] for epoch in range(2)]
+    assert len(per_epoch[0]) == len(per_epoch[1]) == len(train) == 5
+    assert per_epoch[0] != per_epoch[1]  # a new order in the second epoch

@@ -258,6 +258,8 @@ class WorldModelDataLoader:
             drop_last=drop_last,
             n_buckets=n_buckets if bucket_batching else 1,
         )
+        # Lightning reads both (``_set_sampler_epoch``, ``_is_dataloader_shuffled``)
+        self.batch_sampler = self.sampler
         encoded = _EncodedBatches(dataset, apply_masking=apply_masking, masking="bert", seed=seed)
         self._loader = _torch_loader(
             encoded, _Keys(self._keys, self.__len__), num_workers=num_workers, pin_memory=pin_memory
