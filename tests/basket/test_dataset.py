@@ -207,3 +207,16 @@ def test_loaders_over_the_dataset(train: WorldModelDataset) -> None:
             ]
             assert expected.n_unique() == 1 and expected[0] == value
         assert len(set(values)) == train.samples[column].n_unique()
+
+
+def test_pickles_without_the_cache_arrays(train: WorldModelDataset) -> None:
+    import pickle
+
+    payload = pickle.dumps(train)
+    assert len(payload) < np.asarray(train.cache.price_features).nbytes  # mapped, not copied
+    copy = pickle.loads(payload)
+    rows = np.arange(30)
+    a = train.encode_batch(rows, generator=np.random.default_rng(1))
+    b = copy.encode_batch(rows, generator=np.random.default_rng(1))
+    torch.testing.assert_close(a.get_sequence_features(), b.get_sequence_features())
+    torch.testing.assert_close(a.get_dense_context(), b.get_dense_context())

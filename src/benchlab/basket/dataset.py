@@ -43,6 +43,7 @@ from benchlab.basket.masking import mask_one_per_basket
 from benchlab.errors import InputError
 
 GROUPS = ("date", "hour", "week")
+_MAPPED = ("cache", "_product_table", "_price_table", "_history_table", "_static_table")
 _TRIP_CATEGORIES = (
     "cust_price_sensitivity",
     "cust_lifestage",
@@ -221,6 +222,22 @@ class WorldModelDataset:
         self.offsets = np.concatenate([[0], np.cumsum(self.lengths)]).astype(np.int64)
         self.item_product = product[keep].astype(np.int32)
         self.item_price_row = price_row[keep].astype(np.int32)
+
+    # -- pickling (DataLoader workers under spawn, ddp_spawn) -------------------------------
+
+    def __getstate__(self) -> dict:
+        """Everything but the memory-mapped cache, which the receiving process maps again."""
+        state = self.__dict__.copy()
+        for name in _MAPPED:
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        from benchlab.basket.cache import TensorCache
+
+        self.__dict__.update(state)
+        self.cache = TensorCache(self.layout.tensor_cache, verify=False)  # checked when built
+        self._tables()
 
     # -- access ----------------------------------------------------------------------------
 
