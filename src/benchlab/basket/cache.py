@@ -376,7 +376,7 @@ def _build(
         .group_by("basket_row", "product_idx")
         .agg(
             pl.col("QUANTITY").sum(),
-            pl.col("SPEND").sum().alias("spend"),
+            pl.col("SPEND").sum().round(6).alias("spend"),
             pl.col(
                 "shop_week", "customer", "store", "class_idx", "dept_idx", "division_idx"
             ).first(),

@@ -18,6 +18,9 @@ Every function is seeded where it draws, returns float32, and reads nothing but 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 import polars as pl
 import scipy.sparse as sp
@@ -26,6 +29,10 @@ PAD_ID, UNK_ID, MASK_ID = 0, 1, 2
 FIRST_PRODUCT_ID = 3
 #: Context-distribution smoothing of PPMI and item2vec's negative sampling.
 SMOOTHING = 0.75
+#: Up to this many products the PPMI matrix is factorised exactly (dense SVD).
+DENSE_SVD_LIMIT = 1024
+#: item2vec takes at least this many optimiser steps per epoch (smaller batches on small data).
+MIN_STEPS = 100
 
 
 def fit_width(matrix: np.ndarray, dim: int) -> np.ndarray:
@@ -82,7 +89,8 @@ def cooccurrence_vectors(
     basket: np.ndarray, product: np.ndarray, n_products: int, dim: int, seed: int
 ) -> np.ndarray:
     """[n_products, ≤dim] product vectors: PPMI of how often two products share a basket,
-    factorised by truncated SVD (rows U·√Σ). ``basket`` and ``product`` are 0-based codes of
+    factorised by truncated SVD (rows U·√Σ; exact up to :data:`DENSE_SVD_LIMIT` products,
+    randomized and seeded above). ``basket`` and ``product`` are 0-based codes of
     the training items (one pair per item; repeats in a basket count once)."""
     n_baskets = int(basket.max()) + 1 if len(basket) else 0
     x = incidence(basket, product, (n_baskets, n_products))
@@ -93,10 +101,27 @@ def cooccurrence_vectors(
     k = min(dim, n_products - 1)
     if k < 1 or weights.nnz == 0:
         return np.zeros((n_products, 0), dtype=np.float32)
-    from sklearn.utils.extmath import randomized_svd
+    if n_products <= DENSE_SVD_LIMIT:  # exact and faster than the randomized solver here
+        u, s, _ = np.linalg.svd(weights.toarray().astype(np.float64))
+        u, s = u[:, :k], s[:k]
+    else:
+        from sklearn.utils.extmath import randomized_svd
 
-    u, s, _ = randomized_svd(weights, n_components=k, n_iter=5, random_state=seed)
+        u, s, _ = randomized_svd(weights, n_components=k, n_iter=5, random_state=seed)
     return (u * np.sqrt(s)).astype(np.float32)
+
+
+@contextmanager
+def _torch_threads(n: int) -> Iterator[None]:
+    """torch's intra-op threads set to ``n`` inside the block, restored after."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def item2vec_vectors(
@@ -116,7 +141,9 @@ def item2vec_vectors(
     """[n_products, dim] item2vec vectors (Barkan & Koenigstein 2016): skip-gram with negative
     sampling where every other item of the same basket is a context. Per epoch each item takes
     ``contexts`` random co-items of its basket (at most ``max_pairs`` pairs), negatives come
-    from the unigram distribution to the 3/4; Adam in torch, every draw seeded by ``seed``."""
+    from the unigram distribution to the 3/4; Adam in torch (batches of ``batch_size`` pairs,
+    smaller where an epoch would take fewer than :data:`MIN_STEPS` steps), every draw seeded by
+    ``seed``. The vectors are returned centred (their common direction removed)."""
     import torch
     from torch import nn
 
@@ -129,8 +156,8 @@ def item2vec_vectors(
     start = np.repeat(starts, lengths)
     length = np.repeat(lengths, lengths)
     position = np.arange(len(basket)) - start
-    centres = np.flatnonzero(length > 1)
 
+    centres = np.flatnonzero(length > 1)
     rng = np.random.default_rng(seed)
     generator = torch.Generator().manual_seed(seed)
     counts = np.bincount(product, minlength=n_products).astype(np.float64) ** SMOOTHING
@@ -140,28 +167,29 @@ def item2vec_vectors(
     emb_out = nn.Parameter(torch.zeros(n_products, dim))
     optimiser = torch.optim.Adam([emb_in, emb_out], lr=learning_rate)
     logsig = nn.functional.logsigmoid
-    if len(centres) == 0:
-        return emb_in.detach().numpy().astype(np.float32)
-    for _ in range(epochs):
-        centre = np.repeat(centres, contexts)
-        if len(centre) > max_pairs:
-            centre = rng.choice(centre, max_pairs, replace=False)
-        offset = rng.integers(1, length[centre])
-        context = start[centre] + (position[centre] + offset) % length[centre]
-        perm = rng.permutation(len(centre))
-        u_all = torch.from_numpy(product[centre[perm]].astype(np.int64))
-        v_all = torch.from_numpy(product[context[perm]].astype(np.int64))
-        for lo in range(0, len(perm), batch_size):
-            u, v = u_all[lo : lo + batch_size], v_all[lo : lo + batch_size]
-            neg = torch.multinomial(noise, len(u) * negatives, True, generator=generator)
-            vec = emb_in[u]
-            positive = (vec * emb_out[v]).sum(-1)
-            negative = torch.bmm(emb_out[neg].view(len(u), negatives, dim), vec.unsqueeze(-1))
-            loss = -(logsig(positive) + logsig(-negative.squeeze(-1)).sum(-1)).mean()
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-    return emb_in.detach().numpy().astype(np.float32)
+    with _torch_threads(1):  # small steps: little gain from more threads, stalls when shared
+        for _ in range(epochs if len(centres) else 0):
+            centre = np.repeat(centres, contexts)
+            if len(centre) > max_pairs:
+                centre = rng.choice(centre, max_pairs, replace=False)
+            offset = rng.integers(1, length[centre])
+            context = start[centre] + (position[centre] + offset) % length[centre]
+            perm = rng.permutation(len(centre))
+            u_all = torch.from_numpy(product[centre[perm]].astype(np.int64))
+            v_all = torch.from_numpy(product[context[perm]].astype(np.int64))
+            step = int(np.clip(len(perm) // MIN_STEPS, 32, batch_size))
+            for lo in range(0, len(perm), step):
+                u, v = u_all[lo : lo + step], v_all[lo : lo + step]
+                neg = torch.multinomial(noise, len(u) * negatives, True, generator=generator)
+                vec = emb_in[u]
+                positive = (vec * emb_out[v]).sum(-1)
+                negative = torch.bmm(emb_out[neg].view(len(u), negatives, dim), vec.unsqueeze(-1))
+                loss = -(logsig(positive) + logsig(-negative.squeeze(-1)).sum(-1)).mean()
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
+    vectors = emb_in.detach().numpy().astype(np.float64)
+    return (vectors - vectors.mean(axis=0)).astype(np.float32)
 
 
 def product_table(vectors: np.ndarray, dim: int, seed: int) -> np.ndarray:

@@ -70,7 +70,7 @@ def weekly_prices(items: pl.LazyFrame) -> pl.LazyFrame:
         items.filter((pl.col("QUANTITY") > 0) & (pl.col("SPEND") >= 0))
         .group_by(_GROUP + ["shop_week"])
         .agg(
-            pl.col("SPEND").sum().alias("spend"),
+            pl.col("SPEND").sum().round(6).alias("spend"),  # same in any summation order
             pl.col("QUANTITY").sum().alias("quantity"),
             pl.col("class_idx").first(),
             pl.col("dept_idx").first(),
