@@ -22,6 +22,7 @@ and the report) and the others go on; the run fails only when every model does.
 from __future__ import annotations
 
 import time
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -169,6 +170,16 @@ def fit_classifier(
     return fine_tune(plan.entry, splits, config, log_dir=run_dir / LOGS_FOLDER, progress=progress)
 
 
+def inference_session(plan: ModelPlan, config: TextRunConfig) -> AbstractContextManager[None]:
+    """Torch with ``training.num_threads`` threads while a registry model predicts and is
+    timed (restored afterwards); nothing for a baseline."""
+    if plan.is_baseline:
+        return nullcontext()
+    from benchlab.neural import torch_session
+
+    return torch_session(n_threads=config.training.num_threads)
+
+
 def benchmark_model(
     plan: ModelPlan,
     prepared: PreparedText,
@@ -195,7 +206,8 @@ def benchmark_model(
     stage("predicting")
     texts = splits.test["text"].to_list()
     y_true = splits.test["label"].to_numpy()
-    predicted = np.asarray(classifier.predict(texts), dtype=np.int64)
+    with inference_session(plan, config):
+        predicted = np.asarray(classifier.predict(texts), dtype=np.int64)
     n_classes = len(splits.labels)
     quality = quality_metrics(y_true, predicted, n_classes)
     intervals = quality_intervals(
@@ -207,7 +219,8 @@ def benchmark_model(
         seed=config.seed,
     )
     stage("timing")
-    speed = measure_speed(classifier, texts, config.speed)
+    with inference_session(plan, config):
+        speed = measure_speed(classifier, texts, config.speed)
     trainable = getattr(classifier, "trainable_parameters", None)
     total = getattr(classifier, "total_parameters", None)
     share = trainable / total if trainable and total else None
