@@ -12,7 +12,7 @@
 
 Every function is seeded where it draws, returns float32, and reads nothing but its arguments.
 
->>> positional_encodings(3, 4).round(3).tolist()[1]
+>>> positional_encodings(3, 4)[1].astype(float).round(3).tolist()
 [0.841, 0.54, 0.01, 1.0]
 """
 
@@ -31,6 +31,8 @@ FIRST_PRODUCT_ID = 3
 SMOOTHING = 0.75
 #: Up to this many products the PPMI matrix is factorised exactly (dense SVD).
 DENSE_SVD_LIMIT = 1024
+#: Up to this many products co-occurrence and PPMI are dense float32 matrices (256 MiB at most).
+DENSE_COOCCURRENCE_LIMIT = 8192
 #: item2vec takes at least this many optimiser steps per epoch (smaller batches on small data).
 MIN_STEPS = 100
 
@@ -51,26 +53,46 @@ def incidence(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.
     return matrix
 
 
-def ppmi(cooccurrence: sp.spmatrix, smoothing: float = SMOOTHING) -> sp.csr_matrix:
-    """Positive pointwise mutual information of a symmetric count matrix, with context counts
-    raised to ``smoothing`` (Levy et al. 2015); zero rows stay zero.
+def ppmi(
+    cooccurrence: np.ndarray | sp.spmatrix, smoothing: float = SMOOTHING
+) -> np.ndarray | sp.csr_matrix:
+    """Positive pointwise mutual information of a symmetric count matrix (dense or sparse,
+    returned alike), with context counts raised to ``smoothing`` (Levy et al. 2015); zero rows
+    stay zero.
 
-    >>> c = sp.csr_matrix(np.array([[0, 4, 0], [4, 0, 1], [0, 1, 0]], dtype=float))
-    >>> (ppmi(c).toarray() > 0).astype(int).tolist()
+    >>> c = np.array([[0, 4, 0], [4, 0, 1], [0, 1, 0]], dtype=float)
+    >>> (ppmi(c) > 0).astype(int).tolist()
     [[0, 1, 0], [1, 0, 1], [0, 1, 0]]
+    >>> bool(np.allclose(ppmi(sp.csr_matrix(c)).toarray(), ppmi(c)))
+    True
     """
-    coo = sp.coo_matrix(cooccurrence, dtype=np.float64)
-    total = coo.data.sum()
+    sparse = sp.issparse(cooccurrence)
+    total = float(cooccurrence.sum())
     if total <= 0:
-        return sp.csr_matrix(coo.shape, dtype=np.float32)
-    row_sum = np.asarray(coo.sum(axis=1)).ravel()
-    context = np.asarray(coo.sum(axis=0)).ravel() ** smoothing
+        return (
+            sp.csr_matrix(cooccurrence.shape, dtype=np.float32)
+            if sparse
+            else (np.zeros(cooccurrence.shape, dtype=np.float32))
+        )
+    row_sum = np.asarray(cooccurrence.sum(axis=1), dtype=np.float64).ravel()
+    context = np.asarray(cooccurrence.sum(axis=0), dtype=np.float64).ravel() ** smoothing
     context /= context.sum()
-    pmi = np.log(coo.data / total) - np.log(row_sum[coo.row] / total) - np.log(context[coo.col])
-    keep = pmi > 0
-    return sp.csr_matrix(
-        (pmi[keep].astype(np.float32), (coo.row[keep], coo.col[keep])), shape=coo.shape
-    )
+    with np.errstate(divide="ignore"):
+        log_row = np.where(row_sum > 0, np.log(row_sum / total), 0.0)
+        log_context = np.where(context > 0, np.log(context), 0.0)
+    if sparse:
+        coo = sp.coo_matrix(cooccurrence, dtype=np.float64)
+        pmi = np.log(coo.data / total) - log_row[coo.row] - log_context[coo.col]
+        keep = pmi > 0
+        return sp.csr_matrix(
+            (pmi[keep].astype(np.float32), (coo.row[keep], coo.col[keep])), shape=coo.shape
+        )
+    counts = np.asarray(cooccurrence, dtype=np.float32)
+    pmi = np.log(counts, out=np.full(counts.shape, -np.inf, np.float32), where=counts > 0)
+    pmi -= np.float32(np.log(total))
+    pmi -= log_row.astype(np.float32)[:, None]
+    pmi -= log_context.astype(np.float32)[None, :]
+    return np.maximum(pmi, 0, out=pmi)
 
 
 def _svd(matrix: sp.spmatrix, dim: int, seed: int) -> np.ndarray:
@@ -85,24 +107,46 @@ def _svd(matrix: sp.spmatrix, dim: int, seed: int) -> np.ndarray:
     return svd.fit_transform(matrix.astype(np.float32)).astype(np.float32)
 
 
+def cooccurrence_counts(
+    basket: np.ndarray, product: np.ndarray, n_products: int, *, chunk: int = 2_000_000
+) -> np.ndarray | sp.csr_matrix:
+    """[P, P]: in how many baskets each two products meet (diagonal 0). Dense float32 up to
+    :data:`DENSE_COOCCURRENCE_LIMIT` products, summed over chunks of about ``chunk`` items (so
+    memory stays near the matrix itself), sparse above."""
+    order = np.argsort(basket, kind="stable")
+    basket, product = basket[order], product[order]
+    if n_products > DENSE_COOCCURRENCE_LIMIT:
+        x = incidence(basket, product, (int(basket.max(initial=-1)) + 1, n_products))
+        counts = (x.T @ x).tocsr()
+        counts.setdiag(0)
+        counts.eliminate_zeros()
+        return counts
+    counts = np.zeros((n_products, n_products), dtype=np.float32)
+    starts = np.searchsorted(basket, basket[np.arange(0, len(basket), chunk)], side="left")
+    bounds = [*np.unique(starts).tolist(), len(basket)]
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        local = basket[lo:hi] - basket[lo]
+        x = incidence(local, product[lo:hi], (int(local[-1]) + 1, n_products))
+        block = (x.T @ x).tocoo()
+        counts[block.row, block.col] += block.data  # (row, col) pairs are unique
+    np.fill_diagonal(counts, 0)
+    return counts
+
+
 def cooccurrence_vectors(
     basket: np.ndarray, product: np.ndarray, n_products: int, dim: int, seed: int
 ) -> np.ndarray:
     """[n_products, ≤dim] product vectors: PPMI of how often two products share a basket,
     factorised by truncated SVD (rows U·√Σ; exact up to :data:`DENSE_SVD_LIMIT` products,
-    randomized and seeded above). ``basket`` and ``product`` are 0-based codes of
-    the training items (one pair per item; repeats in a basket count once)."""
-    n_baskets = int(basket.max()) + 1 if len(basket) else 0
-    x = incidence(basket, product, (n_baskets, n_products))
-    cooc = (x.T @ x).tocsr()
-    cooc.setdiag(0)
-    cooc.eliminate_zeros()
-    weights = ppmi(cooc)
+    randomized and seeded above). ``basket`` and ``product`` are 0-based codes of the
+    training items (one pair per item; repeats in a basket count once)."""
+    weights = ppmi(cooccurrence_counts(basket, product, n_products))
     k = min(dim, n_products - 1)
-    if k < 1 or weights.nnz == 0:
+    empty = weights.nnz == 0 if sp.issparse(weights) else not weights.any()
+    if k < 1 or empty:
         return np.zeros((n_products, 0), dtype=np.float32)
-    if n_products <= DENSE_SVD_LIMIT:  # exact and faster than the randomized solver here
-        u, s, _ = np.linalg.svd(weights.toarray().astype(np.float64))
+    if n_products <= DENSE_SVD_LIMIT:  # exact, and faster than the randomized solver here
+        u, s, _ = np.linalg.svd(np.asarray(weights, dtype=np.float64))
         u, s = u[:, :k], s[:k]
     else:
         from sklearn.utils.extmath import randomized_svd

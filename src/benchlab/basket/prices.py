@@ -124,18 +124,48 @@ def _category_stats(weekly: pl.DataFrame, column: str, prefix: str) -> pl.DataFr
     )
 
 
+def _earlier(values: np.ndarray, first: np.ndarray, lag: int) -> np.ndarray:
+    """``values`` ``lag`` rows up within each group (NaN where the group has no such row);
+    ``first`` marks each group's first row (rows sorted by group, then week)."""
+    out = np.full(len(values), np.nan)
+    if lag < len(values):
+        out[lag:] = values[:-lag]
+    index = np.arange(len(values))
+    start = np.maximum.accumulate(np.where(first, index, 0))
+    out[index - lag < start] = np.nan
+    return out
+
+
 def price_context(weekly: pl.DataFrame) -> pl.DataFrame:
     """``weekly`` (from :func:`weekly_prices`, collected) with the reference prices of earlier
     weeks: ``base`` (log base price), ``prior`` and ``prior_gap`` (log price and weeks back of
     the latest earlier sale), ``recent`` (mean log price of the 4 latest earlier sales), and
-    class/department ``*_mean``, ``*_std``, ``*_lo``, ``*_hi`` (null where nothing is known)."""
-    by_group = {"window_size": f"{BASE_WINDOW}i", "closed": "left"}
-    lp = pl.col("lp")
+    class/department ``*_mean``, ``*_std``, ``*_lo``, ``*_hi`` (null where nothing is known).
+    Reference columns are Float32."""
+    base = weekly.rolling(
+        index_column="shop_week",
+        period=f"{BASE_WINDOW}i",
+        closed="left",
+        group_by=_GROUP,
+    ).agg(pl.col("lp").median().alias("base"))
+    keys = [*_GROUP, "shop_week"]
+    if all(base[k].equals(weekly[k]) for k in keys):
+        weekly = weekly.with_columns(base["base"])
+    else:  # not expected (both sorted by group, then week), but never misaligned
+        weekly = weekly.join(base, on=keys, how="left", maintain_order="left")
+    product = weekly["product_idx"].to_numpy()
+    store = weekly["store_idx"].to_numpy()
+    first = np.ones(len(product), dtype=bool)
+    first[1:] = (product[1:] != product[:-1]) | (store[1:] != store[:-1])
+    lp = weekly["lp"].to_numpy()
+    week = weekly["shop_week"].to_numpy().astype(np.float64)
+    earlier = np.stack([_earlier(lp, first, lag) for lag in range(1, 5)])
+    seen = (~np.isnan(earlier)).sum(axis=0)
+    recent = np.where(seen > 0, np.nansum(earlier, axis=0) / np.maximum(seen, 1), np.nan)
     frame = weekly.with_columns(
-        lp.rolling_median_by("shop_week", **by_group).over(_GROUP).alias("base"),
-        lp.shift(1).over(_GROUP).alias("prior"),
-        (pl.col("shop_week") - pl.col("shop_week").shift(1)).over(_GROUP).alias("prior_gap"),
-        lp.shift(1).rolling_mean(4, min_samples=1).over(_GROUP).alias("recent"),
+        pl.Series("prior", earlier[0], nan_to_null=True),
+        pl.Series("prior_gap", week - _earlier(week, first, 1), nan_to_null=True),
+        pl.Series("recent", recent, nan_to_null=True),
     ).with_columns(pl.coalesce("base", "prior").alias("base"))
     for column, prefix in (("class_idx", "class"), ("dept_idx", "dept")):
         frame = frame.join(
@@ -144,25 +174,30 @@ def price_context(weekly: pl.DataFrame) -> pl.DataFrame:
             how="left",
             maintain_order="left",
         )
-    return frame
+    reference = [c for c in frame.columns if c not in (*keys, "class_idx", "dept_idx")]
+    return frame.with_columns(pl.col(reference).cast(pl.Float32))
 
 
 def _soft_bins(x: np.ndarray, centres: np.ndarray, width: float) -> np.ndarray:
-    return np.exp(-0.5 * ((x[:, None] - centres[None, :]) / width) ** 2)
+    return np.exp(-0.5 * ((x[:, None] - centres[None, :].astype(x.dtype)) / width) ** 2)
 
 
 def _column(frame: pl.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """A float64 column and whether each value is known (nulls → 0)."""
-    series = frame[name].cast(pl.Float64)
+    """A float32 column and whether each value is known (nulls → 0)."""
+    series = frame[name].cast(pl.Float32)
     known = series.is_not_null().to_numpy()
     return series.fill_null(0.0).to_numpy(), known
+
+
+def _put(out: np.ndarray, start: int, columns: list[np.ndarray]) -> None:
+    for offset, column in enumerate(columns):
+        out[:, start + offset] = column
 
 
 def price_features(context: pl.DataFrame) -> np.ndarray:
     """The [R, 64] float32 features of the rows of :func:`price_context` (see the module doc
     for the blocks; each block's layout is fixed, every value finite)."""
-    n = context.height
-    out = np.zeros((n, PRICE_DIM), dtype=np.float32)
+    out = np.empty((context.height, PRICE_DIM), dtype=np.float32)
     lp, _ = _column(context, "lp")
     base, has_base = _column(context, "base")
     base = np.where(has_base, base, lp)
@@ -172,52 +207,58 @@ def price_features(context: pl.DataFrame) -> np.ndarray:
     recent, has_recent = _column(context, "recent")
     recent = np.where(has_recent, recent, lp)
 
-    angle = 2 * np.pi * lp[:, None] / FOURIER_PERIODS[None, :]
-    out[:, PRICE_BLOCKS["fourier"]] = np.concatenate([np.sin(angle), np.cos(angle)], axis=1)
+    # Fourier price [0:24]: sin, then cos, of 2π·log price / period
+    angle = lp[:, None] * (2 * np.pi / FOURIER_PERIODS).astype(np.float32)[None, :]
+    np.sin(angle, out=out[:, 0:12])
+    np.cos(angle, out=out[:, 12:24])
+    del angle
 
+    # log price [24:40]
     ratio = lp - base
-    depth = np.clip(1 - np.exp(ratio), 0, 1)
-    log_block = [
-        lp,
-        base,
-        ratio,
-        depth,
-        ratio < np.log(0.95),
-        ratio < np.log(0.75),
-        ratio > np.log(1.05),
-        has_base,
-    ]
-    out[:, 24:32] = np.stack(log_block, axis=1)
+    _put(
+        out,
+        24,
+        [
+            lp,
+            base,
+            ratio,
+            np.clip(1 - np.exp(ratio), 0, 1),  # discount depth
+            ratio < np.log(0.95),  # on promotion
+            ratio < np.log(0.75),  # deep promotion
+            ratio > np.log(1.05),  # above the regular price
+            has_base,
+        ],
+    )
     out[:, 32:40] = _soft_bins(ratio, RATIO_CENTRES, 0.08)
 
-    col = 40
+    # relative position in the category [40:56]
     relatives = []
-    for prefix in ("class", "dept"):
+    for start, prefix in ((40, "class"), (44, "dept")):
         mean, known = _column(context, f"{prefix}_mean")
         std, _ = _column(context, f"{prefix}_std")
         lo, _ = _column(context, f"{prefix}_lo")
         hi, _ = _column(context, f"{prefix}_hi")
-        rel = np.where(known, lp - mean, 0.0)
-        span = np.maximum(hi - lo, 1e-6)
-        position = np.where(known, np.clip((lp - lo) / span, -0.5, 1.5), 0.5)
-        z = np.where(known, np.clip(rel / np.maximum(std, 0.05), -5, 5), 0.0)
-        out[:, col : col + 4] = np.stack([rel, position, z, known], axis=1)
+        rel = np.where(known, lp - mean, 0)
+        position = np.where(known, np.clip((lp - lo) / np.maximum(hi - lo, 1e-6), -0.5, 1.5), 0.5)
+        z = np.where(known, np.clip(rel / np.maximum(std, 0.05), -5, 5), 0)
+        _put(out, start, [rel, position, z, known])
         relatives.append(rel)
-        col += 4
     out[:, 48:56] = _soft_bins(relatives[0], RELATIVE_CENTRES, 0.2)
 
+    # price velocity [56:64]
     change = lp - prior
-    out[:, PRICE_BLOCKS["velocity"]] = np.stack(
+    _put(
+        out,
+        56,
         [
             change,
             has_prior,
-            np.where(has_prior, np.log1p(gap) / np.log(53), 0.0),
+            np.where(has_prior, np.log1p(gap) / np.log(53), 0),  # weeks since the prior sale
             change > np.log(1.02),
             change < -np.log(1.02),
             prior - base,
             lp - recent,
             np.abs(change),
         ],
-        axis=1,
     )
     return out
