@@ -1,4 +1,4 @@
-"""``benchlab models``: the models every task registers, one table."""
+"""``benchlab models``: the models every task registers, one table per task."""
 
 from __future__ import annotations
 
@@ -19,11 +19,18 @@ def models(
 
     with user_errors():
         names = [get_spec(task).name] if task is not None else list(task_specs())
-        rows = [row for name in names for row in get_spec(name).create().models()]
-    columns = list(dict.fromkeys(column for row in rows for column in row))
-    table = Table(title="Registered models")
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*(row.get(column, "") for column in columns))
-    wide(out).print(table if rows else "no registered models")
+        tables = [(name, get_spec(name).create().models()) for name in names]
+    printed = False
+    for name, rows in tables:
+        if not rows:
+            continue
+        columns = list(dict.fromkeys(column for row in rows for column in row))
+        table = Table(title=f"Registered models: {name}")
+        for column in columns:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*(row.get(column, "") for column in columns))
+        wide(out).print(table)
+        printed = True
+    if not printed:
+        wide(out).print("no registered models")

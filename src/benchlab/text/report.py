@@ -142,7 +142,7 @@ class MacroScore:
     over every class ``0 … n_classes - 1`` with 0 for an undefined ratio (scikit-learn's
     ``labels=range(n_classes), zero_division=0``).
 
-    >>> MacroScore("f1_macro", 2)(np.array([0, 1, 1, 0]), np.array([0, 1, 0, 0]))
+    >>> float(MacroScore("f1_macro", 2)(np.array([0, 1, 1, 0]), np.array([0, 1, 0, 0])))
     0.7333333333333334
     """
 
