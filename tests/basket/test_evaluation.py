@@ -198,7 +198,9 @@ def test_seed_intervals_and_paired_differences() -> None:
     half = stats.t.ppf(0.975, 2) * np.std(model, ddof=1) / np.sqrt(3)
     assert row["n_seeds"] == 3
     assert row["mean"] == pytest.approx(np.mean(model))
-    assert (row["low"], row["high"]) == pytest.approx((np.mean(model) - half, np.mean(model) + half))
+    assert (row["low"], row["high"]) == pytest.approx(
+        (np.mean(model) - half, np.mean(model) + half)
+    )
     single = intervals.filter(pl.col("method") == "majority_class").row(0, named=True)
     assert single["low"] is None and single["high"] is None
     paired = paired_differences(per_seed)

@@ -63,7 +63,9 @@ def test_current_stages_are_left_alone_and_stale_ones_say_why(prepared_copy: Pat
     config = tiny_run_config(prepared_copy, prepared_copy / "runs")
     assert stage1_reason(config, layout) is None
     assert stage2_reason(config, layout) is None
-    keep = config.model_copy(update={"splits": config.splits.model_copy(update={"returns": "keep"})})
+    keep = config.model_copy(
+        update={"splits": config.splits.model_copy(update={"returns": "keep"})}
+    )
     assert "returns handling changed" in stage1_reason(keep, layout)
     later = os.stat(layout.samples("train")).st_mtime + 10
     os.utime(layout.raw_parquet, (later, later))

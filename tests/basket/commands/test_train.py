@@ -66,9 +66,7 @@ def test_print_config_shows_the_overrides(demo_config: Path) -> None:
 
 def test_a_missing_project_is_one_line_and_exit_2(tmp_path: Path) -> None:
     config = tmp_path / "basket.yaml"
-    config.write_text(
-        yaml.safe_dump({"task": "basket", "project_root": str(tmp_path / "nowhere")})
-    )
+    config.write_text(yaml.safe_dump({"task": "basket", "project_root": str(tmp_path / "nowhere")}))
     result = CliRunner().invoke(app, ["run", str(config), "tracking.enabled=false"])
     assert result.exit_code == 2
     assert "benchlab data baskets --out" in result.output
