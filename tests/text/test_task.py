@@ -217,3 +217,22 @@ def test_tune_searches_lora_on_validation_then_runs_the_best(
     assert np.isclose(tuned["training"]["learning_rate"], best.training.learning_rate)
     study = json.loads((summary.run_dir / "tuning" / "study.json").read_text())
     assert study["model"] == "tiny-bert" and "validation" in study["searched_on"]
+
+
+def test_the_run_s_best_model_is_released_and_predicts(
+    tiny_run: RunSummary, tmp_path: Path
+) -> None:
+    """The run folder holds what `benchlab release create` packs, for a baseline and LoRA."""
+    from benchlab.release import ComprehensiveReleaseManager
+
+    manager = ComprehensiveReleaseManager(tmp_path / "releases")
+    best = tiny_run.outcome.leaderboard.row(0, named=True)["model"]
+    manager.create(tiny_run.run_dir, "moods", "1.0.0")
+    manager.create(tiny_run.run_dir, "moods", "1.1.0", model="tiny-bert")
+    for version, model in (("1.0.0", best), ("1.1.0", "tiny-bert")):
+        info = manager.show(f"moods@{version}")
+        assert info["model"] == model and info["labels"] == ["negative", "neutral", "positive"]
+        classifier = manager.load(f"moods@{version}").models["classifier"]
+        probabilities = classifier.predict_proba(["great friendly service", "awful and slow"])
+        assert probabilities.shape == (2, 3)
+        assert np.allclose(probabilities.sum(axis=1), 1.0)
