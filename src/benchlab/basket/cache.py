@@ -26,7 +26,12 @@ seen later map to UNK (index 1 for products, 0 otherwise); price features exist 
 from earlier weeks only. ``input_hash`` covers the three samples files, stage 1's
 ``samples_info.json``, ``raw_data/transactions.parquet`` and the settings; :class:`TensorCache`
 refuses a cache whose inputs changed. The folder is written beside its place and swapped in
-whole, so a reader never sees half a cache.
+whole (the old one renamed aside, the new one renamed in), so a reader finds the old cache, the
+new one or, for the instant between the two renames, none; never a half-written one.
+
+Memory stays bounded by the training items and one slice of price features: transactions
+are read with Polars' streaming engine, co-occurrence is summed over chunks of baskets, and
+the price features are written a slice of products at a time.
 """
 
 from __future__ import annotations
@@ -54,7 +59,13 @@ from benchlab.basket.embeddings import (
     UNK_ID,
 )
 from benchlab.basket.layout import SPLITS, ProjectLayout
-from benchlab.basket.prices import PRICE_BLOCKS, PRICE_DIM
+from benchlab.basket.prices import (
+    CLASS_RELATIVE_COLUMN,
+    LOG_PRICE_COLUMN,
+    PRICE_BLOCKS,
+    PRICE_DIM,
+    PROMOTION_COLUMN,
+)
 from benchlab.errors import InputError
 from benchlab.logs import get_logger
 
@@ -384,6 +395,7 @@ def _build(
         .sort("basket_row", "product_idx")
         .collect(engine="streaming")
     )
+    n_items = items.height
     bought = items.filter(pl.col("QUANTITY") > 0)
     basket_code = bought["basket_row"].to_numpy().astype(np.int64)
     product_code = bought["product_idx"].to_numpy().astype(np.int64) - FIRST_PRODUCT_ID
@@ -417,7 +429,7 @@ def _build(
         .collect(engine="streaming")
     )
     unknown_items = {s: 0 for s in SPLITS} | dict(unknown.iter_rows())
-    context, price_shape = _write_prices(
+    paid, price_shape = _write_prices(
         price_items.drop_nulls("product_idx").join(
             stores.lazy().rename({"store_id": "STORE_CODE"}), on="STORE_CODE", how="inner"
         ),
@@ -428,15 +440,14 @@ def _build(
     step("customers")
     last_train_week = int(baskets["shop_week"].max())  # type: ignore[arg-type]
     train_mean = pl.col("lp").filter(pl.col("shop_week") <= last_train_week).mean()
-    paid = context.select(
+    paid = paid.select(
         "product_idx",
         "store_idx",
         "shop_week",
-        ((pl.col("lp") - pl.col("base")) < np.log(0.95)).fill_null(False).alias("promo"),
-        (pl.col("lp") - pl.col("class_mean")).fill_null(0.0).alias("class_relative"),
+        "promo",
+        "class_relative",
         (pl.col("lp") - train_mean.over("product_idx")).alias("store_relative"),
     )
-    del context
     items = items.join(
         paid,
         left_on=["product_idx", "store", "shop_week"],
@@ -447,6 +458,7 @@ def _build(
         pl.col("promo").fill_null(False),
         pl.col("class_relative", "store_relative").fill_null(0.0),
     )
+    items = items.filter(pl.col("QUANTITY") > 0)  # what was bought (returns kept by stage 1 out)
     known = items.filter(pl.col("customer") > 0)
     history = emb.customer_history(
         known["customer"].to_numpy().astype(np.int64),
@@ -517,39 +529,52 @@ def _build(
         "n_segments": int(segment_table.shape[0] - 1),
         "price_rows": price_shape[0],
         "train_baskets": baskets.height,
-        "train_items": items.height,
+        "train_items": n_items,
         "unknown_product_items": unknown_items,
         "shapes": shapes,
     }
 
 
 def _write_prices(
-    items: pl.LazyFrame, folder: Path, chunk: int = 1_000_000
+    items: pl.LazyFrame, folder: Path, chunk: int = 500_000
 ) -> tuple[pl.DataFrame, tuple[int, int]]:
     """Weekly prices of every known (product, store, week) → ``price_features.npy`` (written
-    in chunks through a memory map) and ``price_keys.parquet``; returns the price context."""
-    from numpy.lib.format import open_memmap
-
-    from benchlab.basket.prices import price_context, price_features, weekly_prices
+    a slice of products at a time, so memory holds one slice's features) and
+    ``price_keys.parquet``. Returns the keys with ``lp`` (log price), ``promo`` and
+    ``class_relative`` (log price − class average) for the profiles."""
+    from benchlab.basket.prices import (
+        category_references,
+        price_context,
+        price_features,
+        product_chunks,
+        weekly_prices,
+    )
 
     weekly = weekly_prices(items).collect(engine="streaming")
-    context = price_context(weekly)
-    del weekly
-    n = context.height
-    features = open_memmap(
-        folder / "price_features.npy", mode="w+", dtype=np.float32, shape=(n, PRICE_DIM)
-    )
-    for lo in range(0, n, chunk):
-        features[lo : lo + chunk] = price_features(context.slice(lo, chunk))
-    features.flush()
-    del features
-    context.select(
+    references = category_references(weekly)
+    n = weekly.height
+    paid = np.zeros((n, 3), dtype=np.float32)  # lp, promo, class_relative
+    with (folder / "price_features.npy").open("wb") as handle:
+        header = {"descr": "<f4", "fortran_order": False, "shape": (n, PRICE_DIM)}
+        np.lib.format.write_array_header_1_0(handle, header)
+        for lo, hi in product_chunks(weekly["product_idx"].to_numpy(), chunk):
+            features = price_features(price_context(weekly.slice(lo, hi - lo), references))
+            paid[lo:hi] = features[:, [LOG_PRICE_COLUMN, PROMOTION_COLUMN, CLASS_RELATIVE_COLUMN]]
+            handle.write(features.astype("<f4", copy=False).tobytes())
+    keys = weekly.select(
         pl.col("product_idx").cast(pl.Int32),
         pl.col("store_idx").cast(pl.Int32),
         pl.col("shop_week").cast(pl.Int32),
         pl.int_range(n, dtype=pl.Int64).alias("row"),
-    ).write_parquet(folder / PRICE_KEYS_FILE)
-    return context, (n, PRICE_DIM)
+    )
+    del weekly
+    keys.write_parquet(folder / PRICE_KEYS_FILE)
+    keys = keys.with_columns(
+        pl.Series("lp", paid[:, 0]),
+        pl.Series("promo", paid[:, 1] > 0.5),
+        pl.Series("class_relative", paid[:, 2]),
+    )
+    return keys, (n, PRICE_DIM)
 
 
 # --- reading --------------------------------------------------------------------------------

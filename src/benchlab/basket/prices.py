@@ -54,6 +54,8 @@ PRICE_BLOCKS: dict[str, slice] = {
     "relative_position": slice(40, 56),
     "velocity": slice(56, 64),
 }
+#: Single columns other stages read back: log price, on-promotion flag, log price − class mean.
+LOG_PRICE_COLUMN, PROMOTION_COLUMN, CLASS_RELATIVE_COLUMN = 24, 28, 40
 
 _GROUP = ["product_idx", "store_idx"]
 
@@ -85,36 +87,45 @@ def weekly_prices(items: pl.LazyFrame) -> pl.LazyFrame:
 
 def _category_stats(weekly: pl.DataFrame, column: str, prefix: str) -> pl.DataFrame:
     """Per (category, week): mean, std, min and max of the category's log prices over the
-    previous :data:`CATEGORY_WINDOW` weeks (all stores), null where it had no sale then."""
+    previous :data:`CATEGORY_WINDOW` weeks (all stores), null where it had no sale then.
+
+    The per-week sums run in NumPy in a fixed order (the rows' own), so a week's figures are
+    bit-for-bit the same whatever later weeks hold."""
+    category = weekly[column].to_numpy().astype(np.int64)
+    week = weekly["shop_week"].to_numpy().astype(np.int64)
+    lp = weekly["lp"].to_numpy().astype(np.float64)
+    order = np.lexsort((week, category))
+    category, week, lp = category[order], week[order], lp[order]
+    start = np.flatnonzero(np.r_[True, (category[1:] != category[:-1]) | (week[1:] != week[:-1])])
+    per_week = pl.DataFrame(
+        {
+            column: category[start],
+            "shop_week": week[start],
+            "s": np.add.reduceat(lp, start) if len(lp) else lp,
+            "ss": np.add.reduceat(lp**2, start) if len(lp) else lp,
+            "n": np.diff(np.r_[start, len(lp)]).astype(np.float64),
+            "lo": np.minimum.reduceat(lp, start) if len(lp) else lp,
+            "hi": np.maximum.reduceat(lp, start) if len(lp) else lp,
+        }
+    )
     window = f"{CATEGORY_WINDOW}i"
 
-    def rolling(expr: pl.Expr, how: str) -> pl.Expr:
-        fn = getattr(expr, f"rolling_{how}_by")
-        return fn("shop_week", window_size=window, closed="left").over(column)
+    def rolling(name: str, how: str) -> pl.Expr:
+        fn = getattr(pl.col(name), f"rolling_{how}_by")
+        return fn("shop_week", window_size=window, closed="left").over(column).alias(name)
 
-    per_week = (
-        weekly.group_by(column, "shop_week")
-        .agg(
-            pl.col("lp").sum().alias("s"),
-            (pl.col("lp") ** 2).sum().alias("ss"),
-            pl.len().cast(pl.Float64).alias("n"),
-            pl.col("lp").min().alias("lo"),
-            pl.col("lp").max().alias("hi"),
-        )
-        .sort(column, "shop_week")
-    )
     stats = per_week.with_columns(
-        rolling(pl.col("s"), "sum").alias("s"),
-        rolling(pl.col("ss"), "sum").alias("ss"),
-        rolling(pl.col("n"), "sum").alias("n"),
-        rolling(pl.col("lo"), "min").alias("lo"),
-        rolling(pl.col("hi"), "max").alias("hi"),
+        rolling("s", "sum"),
+        rolling("ss", "sum"),
+        rolling("n", "sum"),
+        rolling("lo", "min"),
+        rolling("hi", "max"),
     )
     n = pl.col("n")
     mean = pl.col("s") / n
     return stats.select(
-        column,
-        "shop_week",
+        pl.col(column).cast(weekly.schema[column]),
+        pl.col("shop_week").cast(weekly.schema["shop_week"]),
         pl.when(n > 0).then(mean).alias(f"{prefix}_mean"),
         pl.when(n > 0)
         .then((pl.col("ss") / n - mean**2).clip(lower_bound=0).sqrt())
@@ -122,6 +133,15 @@ def _category_stats(weekly: pl.DataFrame, column: str, prefix: str) -> pl.DataFr
         pl.when(n > 0).then(pl.col("lo")).alias(f"{prefix}_lo"),
         pl.when(n > 0).then(pl.col("hi")).alias(f"{prefix}_hi"),
     )
+
+
+def category_references(weekly: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
+    """The class and department figures of every week (:func:`_category_stats`), computed
+    once over all of ``weekly`` so :func:`price_context` can run on slices of it."""
+    return [
+        (column, _category_stats(weekly, column, prefix))
+        for column, prefix in (("class_idx", "class"), ("dept_idx", "dept"))
+    ]
 
 
 def _earlier(values: np.ndarray, first: np.ndarray, lag: int) -> np.ndarray:
@@ -136,12 +156,17 @@ def _earlier(values: np.ndarray, first: np.ndarray, lag: int) -> np.ndarray:
     return out
 
 
-def price_context(weekly: pl.DataFrame) -> pl.DataFrame:
-    """``weekly`` (from :func:`weekly_prices`, collected) with the reference prices of earlier
-    weeks: ``base`` (log base price), ``prior`` and ``prior_gap`` (log price and weeks back of
-    the latest earlier sale), ``recent`` (mean log price of the 4 latest earlier sales), and
-    class/department ``*_mean``, ``*_std``, ``*_lo``, ``*_hi`` (null where nothing is known).
-    Reference columns are Float32."""
+def price_context(
+    weekly: pl.DataFrame, references: list[tuple[str, pl.DataFrame]] | None = None
+) -> pl.DataFrame:
+    """``weekly`` (from :func:`weekly_prices`, collected; or a slice of it holding whole
+    products, with ``references`` from :func:`category_references` of the whole) with the
+    reference prices of earlier weeks: ``base`` (log base price), ``prior`` and ``prior_gap``
+    (log price and weeks back of the latest earlier sale), ``recent`` (mean log price of the 4
+    latest earlier sales), and class/department ``*_mean``, ``*_std``, ``*_lo``, ``*_hi`` (null
+    where nothing is known). Reference columns are Float32."""
+    if references is None:
+        references = category_references(weekly)
     base = weekly.rolling(
         index_column="shop_week",
         period=f"{BASE_WINDOW}i",
@@ -150,32 +175,42 @@ def price_context(weekly: pl.DataFrame) -> pl.DataFrame:
     ).agg(pl.col("lp").median().alias("base"))
     keys = [*_GROUP, "shop_week"]
     if all(base[k].equals(weekly[k]) for k in keys):
-        weekly = weekly.with_columns(base["base"])
+        frame = weekly.with_columns(base["base"])
     else:  # not expected (both sorted by group, then week), but never misaligned
-        weekly = weekly.join(base, on=keys, how="left", maintain_order="left")
-    product = weekly["product_idx"].to_numpy()
-    store = weekly["store_idx"].to_numpy()
+        frame = weekly.join(base, on=keys, how="left", maintain_order="left")
+    product = frame["product_idx"].to_numpy()
+    store = frame["store_idx"].to_numpy()
     first = np.ones(len(product), dtype=bool)
     first[1:] = (product[1:] != product[:-1]) | (store[1:] != store[:-1])
-    lp = weekly["lp"].to_numpy()
-    week = weekly["shop_week"].to_numpy().astype(np.float64)
+    lp = frame["lp"].to_numpy()
+    week = frame["shop_week"].to_numpy().astype(np.float64)
     earlier = np.stack([_earlier(lp, first, lag) for lag in range(1, 5)])
     seen = (~np.isnan(earlier)).sum(axis=0)
     recent = np.where(seen > 0, np.nansum(earlier, axis=0) / np.maximum(seen, 1), np.nan)
-    frame = weekly.with_columns(
+    frame = frame.with_columns(
         pl.Series("prior", earlier[0], nan_to_null=True),
         pl.Series("prior_gap", week - _earlier(week, first, 1), nan_to_null=True),
         pl.Series("recent", recent, nan_to_null=True),
     ).with_columns(pl.coalesce("base", "prior").alias("base"))
-    for column, prefix in (("class_idx", "class"), ("dept_idx", "dept")):
-        frame = frame.join(
-            _category_stats(weekly, column, prefix),
-            on=[column, "shop_week"],
-            how="left",
-            maintain_order="left",
-        )
+    for column, stats in references:
+        frame = frame.join(stats, on=[column, "shop_week"], how="left", maintain_order="left")
     reference = [c for c in frame.columns if c not in (*keys, "class_idx", "dept_idx")]
     return frame.with_columns(pl.col(reference).cast(pl.Float32))
+
+
+def product_chunks(product: np.ndarray, rows: int) -> list[tuple[int, int]]:
+    """``[lo, hi)`` ranges of about ``rows`` rows of a frame sorted by product, cut only where
+    the product changes (a product's weeks stay together).
+
+    >>> product_chunks(np.array([3, 3, 3, 4, 4, 5, 6, 6]), 3)
+    [(0, 3), (3, 6), (6, 8)]
+    """
+    if not len(product):
+        return []
+    starts = np.flatnonzero(np.r_[True, product[1:] != product[:-1]])
+    cuts = np.unique(starts[np.searchsorted(starts, np.arange(0, len(product), rows), "right") - 1])
+    bounds = [*cuts.tolist(), len(product)]
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
 
 
 def _soft_bins(x: np.ndarray, centres: np.ndarray, width: float) -> np.ndarray:
