@@ -305,10 +305,10 @@ def with_unknown_row(rows: np.ndarray) -> np.ndarray:
 def segments(
     history: np.ndarray, n_segments: int, dim: int, seed: int, *, columns: int = 96
 ) -> tuple[np.ndarray, np.ndarray]:
-    """K-means (seeded) on the known customers' leading history ``columns`` (rows 1…C of
-    ``history``): the segment of every row (row 0, the unknown customer, and every customer when
-    there are too few to cluster get segment ``k``, the unknown one) and [k+1, dim] segment
-    embeddings: each centroid's first ``dim`` columns, then the unknown row's."""
+    """K-means (seeded, ``k = min(n_segments, C)`` clusters) on the known customers' leading
+    history ``columns`` (rows 1…C of ``history``): the segment of every row (row 0, the unknown
+    customer, gets segment ``k``, the unknown one) and [k+1, dim] segment embeddings: each
+    centroid's first ``dim`` columns, then the unknown row's."""
     from sklearn.cluster import KMeans
 
     known = history[1:, :columns]
