@@ -165,3 +165,64 @@ def test_bad_settings_are_refused() -> None:
         WorldModel(vocab_size=VOCAB, d_model=30, n_heads=4)
     with pytest.raises(InputError, match="unknown auxiliary"):
         WorldModel(vocab_size=VOCAB, auxiliary_weights={"colour": 1.0})
+
+
+def history_of(customers: list[int], baskets: list[list[int]], ids: list[int], n: int = 4):  # noqa: ANN201
+    from benchlab.basket.model import PurchaseHistory
+
+    lengths = [len(b) for b in baskets]
+    items = [p for b in baskets for p in b]
+    return PurchaseHistory.fit(customers, lengths, items, ids, n_customers=n)
+
+
+def test_purchase_history_counts_baskets_and_leaves_the_basket_itself_out() -> None:
+    # customer 1: two baskets (ids 10, 11); customer 2: one; customer 0 (anonymous) ignored
+    history = history_of([1, 1, 2, 0], [[5, 7], [5], [9], [5, 6]], [10, 11, 12, 13])
+    batch = random_batch(batch=5, seq=2, vocab=VOCAB)
+    batch.customer_idx[:] = torch.tensor([1, 1, 2, 0, 7])  # 7: beyond the table → unknown
+    batch.basket_ids[:] = torch.tensor([10, 99, 99, 13, 99])  # basket 10 was counted
+    batch.attention_mask[:] = True
+    batch.product_ids[:] = torch.tensor([[5, 7], [5, 8], [9, 4], [5, 6], [3, 4]])
+    features = history.features(batch, VOCAB)
+    assert features.shape == (5, VOCAB, 3)
+    counts = torch.expm1(features[..., 0]).round()
+    # basket 10 itself: its items 5 and 7 come out of customer 1's counts (5: 2 → 1, 7: 1 → 0)
+    assert counts[0, [5, 7]].tolist() == [1.0, 0.0]
+    assert features[0, 5, 1].item() == pytest.approx(1.0)  # 1 of the 1 other basket
+    assert counts[1, [5, 7]].tolist() == [2.0, 1.0]  # a test basket of customer 1: all counts
+    assert features[1, 5, 1].item() == pytest.approx(1.0) and features[1, 7, 2].item() == 1.0
+    assert counts[2, 9].item() == 1.0 and counts[2].sum().item() == 1.0
+    assert counts[3].sum().item() == 0.0  # anonymous: no history, even for a counted basket
+    assert counts[4].sum().item() == 0.0
+
+
+def test_the_gated_history_and_the_tied_table_add_to_the_product_scores() -> None:
+    history = history_of([1, 2], [[5, 7], [9]], [10, 11])
+    table = torch.randn(VOCAB, 16, generator=torch.Generator().manual_seed(3))
+    model = small_model(purchase_history=history, product_table=table).eval()
+    batch = random_batch()
+    batch.customer_idx[:] = 1
+    hidden = model(batch).hidden[batch.masked_positions]
+    features = history.features(batch, VOCAB)[torch.nonzero(batch.masked_positions)[:, 0]]
+    plain = model.mlm_head(hidden) + model.tied_projection(hidden) @ table.T
+    gate = model.history_gate(hidden)
+    expected = plain + torch.einsum("mvf,mf->mv", features, gate)
+    got = model.product_logits(hidden, features)
+    products = slice(FIRST_PRODUCT_ID, None)
+    torch.testing.assert_close(got[:, products], expected[:, products])
+    # at the start every gate is 1: a product the customer bought outranks itself unbought
+    assert (got[:, 5] > plain[:, 5]).all() and torch.equal(got[:, 4], plain[:, 4])
+    with pytest.raises(InputError, match="product_table has"):
+        small_model(product_table=torch.zeros(VOCAB + 1, 4))
+
+
+def test_a_saved_history_loads_into_an_empty_one() -> None:
+    from benchlab.basket.model import PurchaseHistory
+
+    history = history_of([1, 2], [[5, 7], [9]], [10, 11])
+    model = small_model(purchase_history=history)
+    state = model.state_dict()
+    empty = PurchaseHistory.empty_like(state, "purchase_history.")
+    again = small_model(purchase_history=empty)
+    again.load_state_dict(state)
+    assert torch.equal(again.purchase_history.products, history.products)

@@ -35,7 +35,14 @@ def finished_run(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
         CustomerFrequencyBaseline.fit(owners, items, n_customers=5, vocab_size=VOCAB),
         MajorityClassBaseline.fit(segment),
     )
-    prepared = BasketPrepared(Path("planted"), train, validation, test, VOCAB, baselines)
+    from benchlab.basket.model import PurchaseHistory
+
+    history = PurchaseHistory.fit(
+        train.customer_idx, train.lengths, train.item_product, train.basket_ids, n_customers=5
+    )
+    prepared = BasketPrepared(
+        Path("planted"), train, validation, test, VOCAB, baselines, history=history
+    )
     config = BasketRunConfig.model_validate(
         {
             "task": "basket",

@@ -49,6 +49,10 @@ class PlantedBaskets:
         self.items = 3 + (segment % N_SEGMENTS) * per_segment + slot
         self.hour = rng.integers(8, 20, n)
         self.customer = self.segment + 1  # four customers, index 0 stays unknown
+        # what the dataset's CSR index and per-basket columns offer
+        self.customer_idx = self.customer
+        self.basket_ids = np.arange(n) + 1_000 * seed
+        self.item_product = np.concatenate([self.items[i, :k] for i, k in enumerate(self.lengths)])
 
     def __len__(self) -> int:
         return len(self.lengths)
@@ -92,7 +96,7 @@ class PlantedBaskets:
             masked_positions=tensor(masked),
             masked_targets=tensor(targets),
             auxiliary_labels={k: tensor(np.asarray(v, dtype=np.int64)) for k, v in labels.items()},
-            basket_ids=tensor(indices),
+            basket_ids=tensor(self.basket_ids[indices]),
             customer_idx=tensor(self.customer[indices]),
             store_idx=torch.zeros(b, dtype=torch.long),
             groups={name: self.group_values(name)[indices] for name in ("date", "hour", "week")},
@@ -188,3 +192,25 @@ def test_enabled_auxiliary_tasks_follow_the_config() -> None:
     model = build_model(config, VOCAB)
     assert set(model.auxiliary_heads) == {"mission_type"}
     assert set(AUXILIARY_CLASSES) >= set(model.auxiliary_weights)
+
+
+def test_a_model_with_purchase_history_trains_and_uses_it() -> None:
+    from benchlab.basket.model import PurchaseHistory
+    from benchlab.basket.training import train_world_model
+
+    train = PlantedBaskets(256, 0)
+    history = PurchaseHistory.fit(
+        train.customer_idx, train.lengths, train.item_product, train.basket_ids, n_customers=5
+    )
+    config = tiny_config(max_epochs=1)
+    trained = train_world_model(
+        config, train, PlantedBaskets(64, 1), vocab_size=VOCAB, seed=0, history=history
+    )
+    assert trained.model.purchase_history is history
+    assert trained.model.history_gate is not None
+    off = config.model_copy(
+        update={"model": config.model.model_copy(update={"purchase_history": False})}
+    )
+    from benchlab.basket.training import build_model
+
+    assert build_model(off, VOCAB, history).purchase_history is None

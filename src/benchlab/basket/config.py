@@ -87,6 +87,16 @@ class BasketModelConfig(_Section):
     n_heads: int = Field(4, ge=1)
     dim_feedforward: int = Field(512, ge=16)
     dropout: float = Field(0.1, ge=0, lt=1)
+    tie_product_embeddings: bool = Field(
+        True,
+        description="the MLM head adds a projection of the state dotted with the cache's "
+        "(frozen) product embeddings to its linear output over the vocabulary",
+    )
+    purchase_history: bool = Field(
+        True,
+        description="the product scores also see the customer's training-week purchase counts "
+        "(gated by the position's state; a training basket's own items left out)",
+    )
     auxiliary_tasks: dict[str, AuxiliaryTask] = Field(
         default_factory=lambda: {
             "mission_type": AuxiliaryTask(weight=0.1),

@@ -11,12 +11,22 @@ token. The MLM head scores the whole product vocabulary at the masked positions 
 on ``masked_targets``, ``-100`` ignored); each enabled auxiliary task has a linear head on the
 ``[CLS]`` output, and the loss is ``mlm + Σ weight_task · ce_task``. PAD, UNK and MASK are never
 scored as products.
+
+With a :class:`PurchaseHistory` (``model.purchase_history``, on by default) the product scores
+also see the customer's own purchases in the training weeks: for every product, how many of
+the customer's training baskets held it (``log1p``), its share of them and whether it was ever
+bought, each weighted by a gate computed from the position's state, so the model learns when
+to repeat a customer's habits and when the basket's context says otherwise (a repeat-purchase
+mechanism, as in repeat-aware next-basket recommenders). A training basket's own items are
+taken out of its customer's counts, so the masked product is never read from the basket it
+was masked in; validation and test baskets are in no count.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import lightning
 import torch
@@ -77,6 +87,107 @@ def masked_cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> tuple[t
     return F.cross_entropy(logits[valid].float(), targets[valid]), count
 
 
+HISTORY_FEATURES = 3  # log1p(count), share of the customer's baskets, bought before
+
+
+class PurchaseHistory(nn.Module):
+    """Customer × product purchase counts of the training baskets, as CSR buffers.
+
+    The products of customer ``c`` are ``products[offsets[c]:offsets[c + 1]]`` with their
+    ``counts`` (baskets holding them); ``baskets[c]`` is the customer's number of training
+    baskets and ``counted`` the sorted ids of the baskets counted. Customer 0 (unknown,
+    anonymous) has no history. The buffers are part of the module's state (checkpoints).
+    """
+
+    def __init__(
+        self,
+        offsets: torch.Tensor,
+        products: torch.Tensor,
+        counts: torch.Tensor,
+        baskets: torch.Tensor,
+        counted: torch.Tensor,
+    ) -> None:
+        super().__init__()
+        self.register_buffer("offsets", offsets.long())
+        self.register_buffer("products", products.long())
+        self.register_buffer("counts", counts.float())
+        self.register_buffer("baskets", baskets.float())
+        self.register_buffer("counted", torch.sort(counted.long()).values)
+
+    @classmethod
+    def fit(
+        cls,
+        customer_idx: Any,
+        lengths: Any,
+        item_product: Any,
+        basket_ids: Any,
+        *,
+        n_customers: int,
+    ) -> PurchaseHistory:
+        """From a dataset's per-basket customers and lengths and its flat item products (one
+        vocabulary id per basket item, baskets in order)."""
+        import numpy as np
+
+        customers = np.asarray(customer_idx, dtype=np.int64)
+        lengths = np.asarray(lengths, dtype=np.int64)
+        items = np.asarray(item_product, dtype=np.int64)
+        if customers.size and (customers.min() < 0 or customers.max() >= n_customers):
+            raise InputError(f"PurchaseHistory: customer indices outside [0, {n_customers})")
+        known = customers != 0
+        owners = np.repeat(customers, lengths)
+        keep = np.repeat(known, lengths) & (items >= FIRST_PRODUCT_ID)
+        vocab = int(items.max(initial=FIRST_PRODUCT_ID)) + 1
+        pairs, counts = np.unique(owners[keep] * vocab + items[keep], return_counts=True)
+        offsets = np.zeros(n_customers + 1, dtype=np.int64)
+        np.cumsum(np.bincount(pairs // vocab, minlength=n_customers), out=offsets[1:])
+        baskets = np.bincount(customers[known], minlength=n_customers)
+        return cls(
+            torch.from_numpy(offsets),
+            torch.from_numpy(pairs % vocab),
+            torch.from_numpy(counts.astype(np.float32)),
+            torch.from_numpy(baskets.astype(np.float32)),
+            torch.from_numpy(np.asarray(basket_ids, dtype=np.int64)[known]),
+        )
+
+    @classmethod
+    def empty_like(cls, state: Mapping[str, torch.Tensor], prefix: str) -> PurchaseHistory:
+        """A module with the buffer shapes of a saved state (to load it into)."""
+        names = ("offsets", "products", "counts", "baskets", "counted")
+        return cls(*(torch.zeros_like(state[f"{prefix}{name}"]) for name in names))
+
+    @property
+    def n_customers(self) -> int:
+        return int(self.offsets.shape[0]) - 1
+
+    def features(self, batch: WorldModelBatch, vocab_size: int) -> torch.Tensor:
+        """[B, V, 3] per basket and product: log1p(count), count / the customer's baskets and
+        count > 0, leaving the basket itself out of its customer's counts."""
+        customers = batch.customer_idx.long()
+        customers = torch.where(customers < self.n_customers, customers, 0)
+        starts = self.offsets[customers]
+        sizes = self.offsets[customers + 1] - starts
+        n = len(customers)
+        rows = torch.repeat_interleave(torch.arange(n, device=starts.device), sizes)
+        first = torch.cumsum(sizes, 0) - sizes
+        entries = torch.arange(int(sizes.sum()), device=starts.device)
+        entries = (
+            entries - torch.repeat_interleave(first, sizes) + torch.repeat_interleave(starts, sizes)
+        )
+        counts = torch.zeros(n, vocab_size, device=starts.device)
+        counts[rows, self.products[entries]] = self.counts[entries]
+        baskets = self.baskets[customers].clone()
+        own = torch.isin(batch.basket_ids.long(), self.counted) & (customers > 0)
+        if bool(own.any()):
+            items = batch.attention_mask.bool() & own[:, None]
+            items &= batch.product_ids >= FIRST_PRODUCT_ID
+            r, c = torch.nonzero(items, as_tuple=True)
+            products = batch.product_ids[r, c]
+            counts[r, products] = (counts[r, products] - 1).clamp(min=0)
+            baskets = baskets - own.float()
+        share = counts / baskets.clamp(min=1)[:, None]
+        return torch.stack([torch.log1p(counts), share, (counts > 0).float()], dim=-1)
+
+
 class WorldModel(lightning.LightningModule):
     """The basket world model (see the module docstring).
 
@@ -104,6 +215,8 @@ class WorldModel(lightning.LightningModule):
         weight_decay: float = 0.01,
         warmup_steps: int = 0,
         max_seq_len: int = 50,
+        purchase_history: PurchaseHistory | None = None,
+        product_table: torch.Tensor | None = None,
     ) -> None:
         super().__init__()
         if vocab_size <= FIRST_PRODUCT_ID:
@@ -116,7 +229,7 @@ class WorldModel(lightning.LightningModule):
             raise InputError(
                 f"WorldModel: unknown auxiliary task(s) {unknown}; known: {list(AUXILIARY_CLASSES)}"
             )
-        self.save_hyperparameters()
+        self.save_hyperparameters(ignore=["purchase_history", "product_table"])
         self.vocab_size = vocab_size
         self.auxiliary_weights = weights
         self.learning_rate = learning_rate
@@ -156,6 +269,23 @@ class WorldModel(lightning.LightningModule):
         self.auxiliary_heads = nn.ModuleDict(
             {task: nn.Linear(d_model, len(AUXILIARY_CLASSES[task])) for task in weights}
         )
+        self.purchase_history = purchase_history
+        if product_table is not None:
+            if product_table.shape[0] != vocab_size:
+                raise InputError(
+                    f"WorldModel: product_table has {product_table.shape[0]} rows, not {vocab_size}"
+                )
+            self.register_buffer("product_table", product_table.float().clone())
+            self.tied_projection = nn.Linear(d_model, product_table.shape[1])
+        else:
+            self.product_table = None
+            self.tied_projection = None
+        self.history_gate = (
+            nn.Linear(d_model, HISTORY_FEATURES) if purchase_history is not None else None
+        )
+        if self.history_gate is not None:
+            nn.init.zeros_(self.history_gate.weight)
+            nn.init.constant_(self.history_gate.bias, 1.0)
         special = torch.zeros(vocab_size, dtype=torch.bool)
         special[:FIRST_PRODUCT_ID] = True
         self.register_buffer("special_ids", special, persistent=False)
@@ -192,10 +322,18 @@ class WorldModel(lightning.LightningModule):
         auxiliary = {task: head(pooled) for task, head in self.auxiliary_heads.items()}
         return WorldModelOutput(states[:, N_PREFIX:], pooled, auxiliary)
 
-    def product_logits(self, hidden: torch.Tensor) -> torch.Tensor:
-        """Scores over the whole vocabulary for item states [..., d]; PAD/UNK/MASK get the
-        lowest finite value, so they are never predicted."""
+    def product_logits(
+        self, hidden: torch.Tensor, history: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Scores over the whole vocabulary for item states [M, d] (plus, with the purchase
+        history's features of those positions' baskets [M, V, 3], their gated sum); PAD/UNK/MASK
+        get the lowest finite value, so they are never predicted."""
         logits = self.mlm_head(hidden).float()
+        if self.tied_projection is not None:
+            logits = logits + self.tied_projection(hidden).float() @ self.product_table.T
+        if history is not None and self.history_gate is not None:
+            gate = self.history_gate(hidden).float()
+            logits = logits + torch.einsum("mvf,mf->mv", history, gate)
         return logits.masked_fill(self.special_ids, torch.finfo(logits.dtype).min)
 
     def masked_product_scores(
@@ -205,7 +343,10 @@ class WorldModel(lightning.LightningModule):
         and its target id [M] (leave-one-out evaluation has one position per basket)."""
         output = output if output is not None else self(batch)
         rows, columns = torch.nonzero(batch.masked_positions, as_tuple=True)
-        logits = self.product_logits(output.hidden[rows, columns])
+        history = None
+        if self.purchase_history is not None and len(rows):
+            history = self.purchase_history.features(batch, self.vocab_size)[rows]
+        logits = self.product_logits(output.hidden[rows, columns], history)
         return rows, logits, batch.masked_targets[rows, columns]
 
     def losses(self, batch: WorldModelBatch) -> WorldModelLosses:

@@ -185,6 +185,7 @@ class BasketPrepared:
     vocab_size: int
     baselines: Baselines
     stages_run: list[str] = field(default_factory=list)
+    history: Any = None  # PurchaseHistory of the training weeks (model.purchase_history)
 
     def sizes(self) -> dict[str, int]:
         return {
@@ -221,6 +222,8 @@ def prepare_run(config: BasketRunConfig, *, console: Console | None = None) -> B
                 "no basket with a known product"
             )
     train = datasets["train"]
+    from benchlab.basket.training import purchase_history
+
     return BasketPrepared(
         root=config.project_root.resolve(),
         train=train,
@@ -229,6 +232,7 @@ def prepare_run(config: BasketRunConfig, *, console: Console | None = None) -> B
         vocab_size=train.vocab_size,
         baselines=fit_baselines(train),
         stages_run=stages,
+        history=purchase_history(train) if config.model.purchase_history else None,
     )
 
 
@@ -270,6 +274,7 @@ def run_basket(
     import torch
 
     from benchlab.basket.training import enabled_auxiliary_weights, train_world_model
+    from benchlab.neural import torch_session
 
     seeds = list(config.evaluation.seeds or [config.seed])
     tasks = list(enabled_auxiliary_weights(config))
@@ -288,23 +293,25 @@ def run_basket(
             prepared.validation,
             vocab_size=prepared.vocab_size,
             seed=seed,
+            history=prepared.history,
             log_dir=run.directory("logs"),
             progress=progress,
         )
         device = str(trained.model.device)
         torch.save(trained.model.state_dict(), run.file(f"models/{MODEL_NAME}_seed{seed}.pt"))
         started = time.perf_counter()
-        result = evaluate_test(
-            trained.model,
-            prepared.test,
-            rankers=baselines.rankers(),
-            classifiers=baselines.classifiers(tasks),
-            tasks=tasks,
-            vocab_size=prepared.vocab_size,
-            ks=ks,
-            batch_size=config.evaluation.batch_size,
-            seed=seed,
-        )
+        with torch_session(n_threads=config.training.num_threads):
+            result = evaluate_test(
+                trained.model,
+                prepared.test,
+                rankers=baselines.rankers(),
+                classifiers=baselines.classifiers(tasks),
+                tasks=tasks,
+                vocab_size=prepared.vocab_size,
+                ks=ks,
+                batch_size=config.evaluation.batch_size,
+                seed=seed,
+            )
         eval_seconds = time.perf_counter() - started
         results.append(result)
         for method in result.methods:

@@ -26,10 +26,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import lightning
+import numpy as np
 import polars as pl
 import torch
 
-from benchlab.basket.model import WorldModel
+from benchlab.basket.model import PurchaseHistory, WorldModel
 from benchlab.logs import get_logger
 
 if TYPE_CHECKING:
@@ -53,8 +54,18 @@ def precision_for(config: BasketRunConfig) -> str:
     return "16-mixed" if cuda else "32-true"
 
 
-def build_model(config: BasketRunConfig, vocab_size: int) -> WorldModel:
-    """The world model the config describes (auxiliary heads for the enabled tasks only)."""
+def build_model(
+    config: BasketRunConfig,
+    vocab_size: int,
+    history: PurchaseHistory | None = None,
+    product_table: Any = None,
+) -> WorldModel:
+    """The world model the config describes: auxiliary heads for the enabled tasks only, the
+    purchase history (``model.purchase_history``) and the product embeddings [V, D] tied into
+    the MLM head (``model.tie_product_embeddings``) where given."""
+    table = None
+    if product_table is not None and config.model.tie_product_embeddings:
+        table = torch.from_numpy(np.array(product_table, dtype=np.float32))
     model, training = config.model, config.training
     return WorldModel(
         vocab_size=vocab_size,
@@ -68,7 +79,26 @@ def build_model(config: BasketRunConfig, vocab_size: int) -> WorldModel:
         weight_decay=training.weight_decay,
         warmup_steps=training.warmup_steps,
         max_seq_len=config.data.max_seq_len,
+        purchase_history=history if model.purchase_history else None,
+        product_table=table,
     )
+
+
+def purchase_history(train: Any) -> PurchaseHistory:
+    """The customers' training-week purchase counts of a ``WorldModelDataset`` (its CSR item
+    index, customers and basket ids; one row per customer of the tensor cache)."""
+    return PurchaseHistory.fit(
+        train.customer_idx,
+        train.lengths,
+        train.item_product,
+        train.basket_ids,
+        n_customers=int(train.cache.customer_history_embeddings.shape[0]),
+    )
+
+
+def _product_table(dataset: Any) -> Any:
+    cache = getattr(dataset, "cache", None)
+    return None if cache is None else cache.product_embeddings
 
 
 def enabled_auxiliary_weights(config: BasketRunConfig) -> dict[str, float]:
@@ -250,10 +280,13 @@ def train_world_model(
     *,
     vocab_size: int,
     seed: int,
+    history: PurchaseHistory | None = None,
     log_dir: Path | None = None,
     progress: bool = False,
 ) -> TrainedModel:
-    """Build and fit one world model with ``seed`` (weights, batch order and masks follow it)."""
+    """Build and fit one world model with ``seed`` (weights, batch order and masks follow it);
+    ``history`` is used when ``model.purchase_history`` is on, and the training set's product
+    embeddings (``train.cache``, when it has one) when ``model.tie_product_embeddings`` is."""
     from benchlab.neural import TrainerSettings, fit_module, torch_session
 
     training = config.training
@@ -288,10 +321,10 @@ def train_world_model(
         trainer_kwargs=options,
     )
     quick = QuickValidation(training.validate_every_n_steps, training.quick_validation_batches)
-    history = EpochHistory()
+    epochs = EpochHistory()
     with torch_session(n_threads=training.num_threads, seed=seed):
-        module = build_model(config, vocab_size)
-        module.extra_callbacks = [quick, history]
+        module = build_model(config, vocab_size, history, _product_table(train))
+        module.extra_callbacks = [quick, epochs]
         started = time.perf_counter()
         fit = fit_module(module, settings, datamodule=datamodule)
         seconds = time.perf_counter() - started
@@ -308,7 +341,7 @@ def train_world_model(
         model=module,
         seed=seed,
         fit=fit,
-        history=history.frame(),
+        history=epochs.frame(),
         quick_validation=pl.DataFrame(quick.history)
         if quick.history
         else pl.DataFrame(schema={"step": pl.Int64, "epoch": pl.Int64, "loss": pl.Float64}),
