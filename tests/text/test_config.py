@@ -41,7 +41,7 @@ def test_models_dir_comes_from_the_config_then_the_environment(
         ({"models": ["majority", "majority"]}, "models: majority listed twice"),
         ({"models": []}, "models"),
         ({"data": {"validation_fraction": 0.45, "test_fraction": 0.45}}, "below 0.9"),
-        ({"training": {"max_time_minutes": 0}}, "training.max_time_minutes"),
+        ({"training": {"max_steps": 0}}, "training.max_steps"),
         ({"training": {"device": "tpu"}}, "training.device"),
         ({"comparison": {"bootstrap_resamples": 10}}, "comparison.bootstrap_resamples"),
         ({"training": {"learning_rate": 1e-3, "lr": 1e-3}}, "training.lr"),

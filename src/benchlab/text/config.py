@@ -68,12 +68,6 @@ class TextTrainingConfig(_Section):
 
     epochs: int = Field(1, ge=1)
     max_steps: int | None = Field(None, ge=1, description="set: stop after this many steps")
-    max_time_minutes: float | None = Field(
-        None,
-        gt=0,
-        description="set: stop training after this many minutes (a CPU budget; Lightning's "
-        "max_time), keeping the best validated weights so far",
-    )
     batch_size: int = Field(16, ge=1)
     gradient_accumulation_steps: int = Field(4, ge=1)
     learning_rate: float = Field(2e-4, gt=0)
