@@ -87,6 +87,22 @@ ARRAYS = (
     "positional_encodings",
     "price_features",
 )
+#: The samples columns stage 2 reads (one row per training basket).
+BASKET_COLUMNS = [
+    "basket_id",
+    "customer_id",
+    "store_id",
+    "shop_week",
+    "shop_weekday",
+    "shop_hour",
+    "n_products",
+    "history_length",
+    "total_spend",
+    "cust_price_sensitivity",
+    "cust_lifestage",
+    "store_format",
+    "store_region",
+]
 VOCAB_FILE = "vocab.json"
 PRICE_KEYS_FILE = "price_keys.parquet"
 _WEEK_BITS, _STORE_BITS = 12, 20
@@ -351,7 +367,9 @@ def _build(
     columns = ["BASKET_ID", "PROD_CODE", *LEVELS, "QUANTITY", "SPEND", "STORE_CODE"]
     rows = sample_transactions(root, columns)
     train_rows = rows.filter(pl.col("split") == "train")
-    baskets = pl.read_parquet(layout.samples("train")).with_row_index("basket_row")
+    baskets = pl.read_parquet(layout.samples("train"), columns=BASKET_COLUMNS).with_row_index(
+        "basket_row"
+    )
     if baskets.height == 0:
         raise InputError(f"{layout.samples('train')}: no basket in the train split")
 
@@ -387,10 +405,9 @@ def _build(
         .group_by("basket_row", "product_idx")
         .agg(
             pl.col("QUANTITY").sum(),
-            pl.col("SPEND").sum().round(6).alias("spend"),
-            pl.col(
-                "shop_week", "customer", "store", "class_idx", "dept_idx", "division_idx"
-            ).first(),
+            pl.col("SPEND").sum().round(6).cast(pl.Float32).alias("spend"),
+            pl.col("shop_week", "customer", "store").first(),
+            pl.col("dept_idx", "division_idx").first().cast(pl.Int16),
         )
         .sort("basket_row", "product_idx")
         .collect(engine="streaming")
@@ -429,7 +446,7 @@ def _build(
         .collect(engine="streaming")
     )
     unknown_items = {s: 0 for s in SPLITS} | dict(unknown.iter_rows())
-    paid, price_shape = _write_prices(
+    prices, price_shape = _write_prices(
         price_items.drop_nulls("product_idx").join(
             stores.lazy().rename({"store_id": "STORE_CODE"}), on="STORE_CODE", how="inner"
         ),
@@ -438,27 +455,10 @@ def _build(
     shapes["price_features"] = price_shape
 
     step("customers")
+    items = items.filter(pl.col("QUANTITY") > 0)  # bought: returns that stage 1 kept left out
     last_train_week = int(baskets["shop_week"].max())  # type: ignore[arg-type]
-    train_mean = pl.col("lp").filter(pl.col("shop_week") <= last_train_week).mean()
-    paid = paid.select(
-        "product_idx",
-        "store_idx",
-        "shop_week",
-        "promo",
-        "class_relative",
-        (pl.col("lp") - train_mean.over("product_idx")).alias("store_relative"),
-    )
-    items = items.join(
-        paid,
-        left_on=["product_idx", "store", "shop_week"],
-        right_on=["product_idx", "store_idx", "shop_week"],
-        how="left",
-        maintain_order="left",
-    ).with_columns(
-        pl.col("promo").fill_null(False),
-        pl.col("class_relative", "store_relative").fill_null(0.0),
-    )
-    items = items.filter(pl.col("QUANTITY") > 0)  # what was bought (returns kept by stage 1 out)
+    items = items.with_columns(_prices_paid(items, prices, last_train_week))
+    del prices
     known = items.filter(pl.col("customer") > 0)
     history = emb.customer_history(
         known["customer"].to_numpy().astype(np.int64),
@@ -537,11 +537,11 @@ def _build(
 
 def _write_prices(
     items: pl.LazyFrame, folder: Path, chunk: int = 500_000
-) -> tuple[pl.DataFrame, tuple[int, int]]:
+) -> tuple[dict[str, np.ndarray], tuple[int, int]]:
     """Weekly prices of every known (product, store, week) → ``price_features.npy`` (written
     a slice of products at a time, so memory holds one slice's features) and
-    ``price_keys.parquet``. Returns the keys with ``lp`` (log price), ``promo`` and
-    ``class_relative`` (log price − class average) for the profiles."""
+    ``price_keys.parquet``. Returns, per key, the packed key, product, week, log price,
+    promotion flag and log price − class average, for the profiles."""
     from benchlab.basket.prices import (
         category_references,
         price_context,
@@ -569,12 +569,40 @@ def _write_prices(
     )
     del weekly
     keys.write_parquet(folder / PRICE_KEYS_FILE)
-    keys = keys.with_columns(
-        pl.Series("lp", paid[:, 0]),
-        pl.Series("promo", paid[:, 1] > 0.5),
-        pl.Series("class_relative", paid[:, 2]),
-    )
-    return keys, (n, PRICE_DIM)
+    product, week = keys["product_idx"].to_numpy(), keys["shop_week"].to_numpy()
+    prices = {
+        "packed": _pack(product, keys["store_idx"].to_numpy(), week),  # ascending: keys sorted
+        "product": product,
+        "week": week,
+        "lp": paid[:, 0],
+        "promo": paid[:, 1] > 0.5,
+        "class_relative": paid[:, 2],
+    }
+    return prices, (n, PRICE_DIM)
+
+
+def _prices_paid(
+    items: pl.DataFrame, prices: dict[str, np.ndarray], last_train_week: int
+) -> list[pl.Series]:
+    """Per item: bought on promotion, log price − class average, and log price − the
+    product's mean over every store in the training weeks (the store's price level), looked
+    up by (product, store, week) in the sorted price keys (0/False where there is none)."""
+    product = items["product_idx"].to_numpy()
+    wanted = _pack(product, items["store"].to_numpy(), items["shop_week"].to_numpy())
+    packed = prices["packed"]
+    pos = np.minimum(np.searchsorted(packed, wanted), max(len(packed) - 1, 0))
+    found = (packed[pos] == wanted) if len(packed) else np.zeros(len(wanted), dtype=bool)
+    train = prices["week"] <= last_train_week
+    size = int(max(product.max(initial=0), prices["product"].max(initial=0))) + 1
+    total = np.bincount(prices["product"][train], prices["lp"][train], minlength=size)
+    count = np.bincount(prices["product"][train], minlength=size)
+    mean = np.where(count > 0, total / np.maximum(count, 1), 0.0)
+    lp = prices["lp"][pos] if len(packed) else np.zeros(len(wanted), dtype=np.float32)
+    return [
+        pl.Series("promo", found & (prices["promo"][pos] if len(packed) else found)),
+        pl.Series("class_relative", np.where(found, prices["class_relative"][pos], 0.0)),
+        pl.Series("store_relative", np.where(found, lp - mean[product], 0.0)),
+    ]
 
 
 # --- reading --------------------------------------------------------------------------------
