@@ -114,6 +114,9 @@ class BasketTrainingConfig(_Section):
     learning_rate: float = Field(1e-3, gt=0)
     weight_decay: float = Field(0.01, ge=0)
     warmup_steps: int = Field(0, ge=0, description="linear learning-rate warm-up (optimizer steps)")
+    lr_schedule: Literal["constant", "cosine"] = Field(
+        "cosine", description="after the warm-up: constant, or a cosine decay to 0 at max_epochs"
+    )
     gradient_clip_val: float | None = Field(1.0, gt=0, description="None: no clipping")
     validate_every_n_steps: int = Field(10_000, ge=1)
     quick_validation_batches: int = Field(100, ge=1)

@@ -24,6 +24,7 @@ was masked in; validation and test baskets are in no count.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -87,6 +88,7 @@ def masked_cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> tuple[t
     return F.cross_entropy(logits[valid].float(), targets[valid]), count
 
 
+LR_SCHEDULES = ("constant", "cosine")
 HISTORY_FEATURES = 3  # log1p(count), share of the customer's baskets, bought before
 
 
@@ -214,6 +216,7 @@ class WorldModel(lightning.LightningModule):
         learning_rate: float = 1e-3,
         weight_decay: float = 0.01,
         warmup_steps: int = 0,
+        lr_schedule: str = "constant",
         max_seq_len: int = 50,
         purchase_history: PurchaseHistory | None = None,
         product_table: torch.Tensor | None = None,
@@ -235,6 +238,11 @@ class WorldModel(lightning.LightningModule):
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
         self.warmup_steps = warmup_steps
+        if lr_schedule not in LR_SCHEDULES:
+            raise InputError(
+                f"WorldModel: lr_schedule {lr_schedule!r} is not one of {LR_SCHEDULES}"
+            )
+        self.lr_schedule = lr_schedule
 
         self.item_projection = nn.Sequential(
             nn.LayerNorm(SEQUENCE_DIM), nn.Linear(SEQUENCE_DIM, d_model)
@@ -402,13 +410,36 @@ class WorldModel(lightning.LightningModule):
             ],
             lr=self.learning_rate,
         )
-        if self.warmup_steps <= 0:
+        if self.warmup_steps <= 0 and self.lr_schedule == "constant":
             return {"optimizer": optimizer}
-        warmup = self.warmup_steps
+        total = self._total_steps()
         scheduler = torch.optim.lr_scheduler.LambdaLR(
-            optimizer, lambda step: min(1.0, (step + 1) / warmup)
+            optimizer,
+            lambda step: learning_rate_factor(step, self.warmup_steps, total, self.lr_schedule),
         )
         return {
             "optimizer": optimizer,
             "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
         }
+
+    def _total_steps(self) -> int | None:
+        trainer = getattr(self, "_trainer", None)
+        if trainer is None:
+            return None
+        total = trainer.estimated_stepping_batches
+        return int(total) if math.isfinite(total) else None
+
+
+def learning_rate_factor(step: int, warmup: int, total: int | None, schedule: str) -> float:
+    """The learning rate's multiplier at optimizer step ``step``: linear warm-up over
+    ``warmup`` steps, then constant or a cosine decay to 0 at step ``total``.
+
+    >>> [round(learning_rate_factor(s, 2, 10, "cosine"), 3) for s in (0, 1, 2, 6, 10)]
+    [0.5, 1.0, 1.0, 0.5, 0.0]
+    """
+    if warmup > 0 and step < warmup:
+        return (step + 1) / warmup
+    if schedule != "cosine" or not total or total <= warmup:
+        return 1.0
+    progress = min(1.0, (step - warmup) / (total - warmup))
+    return 0.5 * (1.0 + math.cos(math.pi * progress))

@@ -78,6 +78,7 @@ def build_model(
         learning_rate=training.learning_rate,
         weight_decay=training.weight_decay,
         warmup_steps=training.warmup_steps,
+        lr_schedule=training.lr_schedule,
         max_seq_len=config.data.max_seq_len,
         purchase_history=history if model.purchase_history else None,
         product_table=table,
