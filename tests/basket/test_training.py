@@ -214,3 +214,20 @@ def test_a_model_with_purchase_history_trains_and_uses_it() -> None:
     from benchlab.basket.training import build_model
 
     assert build_model(off, VOCAB, history).purchase_history is None
+
+
+@pytest.mark.slow
+def test_ddp_spawn_on_two_cpu_processes_trains_and_restores_the_best_epoch() -> None:
+    """Lightning DDP (gloo) with the rank-aware bucket sampler: each process builds its loaders
+    with the trainer's world size and rank; the best checkpoint comes back to this process."""
+    from benchlab.basket.training import build_model, train_world_model
+    from benchlab.neural import torch_session
+
+    config = tiny_config(max_epochs=2, strategy="ddp_spawn", devices=2)
+    with torch_session(seed=0):
+        initial = build_model(config, VOCAB).mlm_head[-1].weight.detach().clone()
+    trained = train_world_model(
+        config, PlantedBaskets(256, 0), PlantedBaskets(96, 1), vocab_size=VOCAB, seed=0
+    )
+    assert trained.fit.best_epoch in (0, 1)
+    assert not torch.equal(trained.model.mlm_head[-1].weight.detach(), initial)

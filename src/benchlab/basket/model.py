@@ -376,7 +376,7 @@ class WorldModel(lightning.LightningModule):
     # --- Lightning --------------------------------------------------------------------------
     def _log_losses(self, prefix: str, losses: WorldModelLosses, batch_size: int) -> None:
         on_step = prefix == "train"
-        options = {"batch_size": batch_size, "on_epoch": True, "sync_dist": not on_step}
+        options = {"batch_size": batch_size, "on_epoch": True, "sync_dist": True}
         self.log(f"{prefix}_loss", losses.total, on_step=on_step, prog_bar=True, **options)
         self.log(f"{prefix}_mlm_loss", losses.mlm, on_step=False, **options)
         for task, loss in losses.auxiliary.items():
