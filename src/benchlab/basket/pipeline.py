@@ -201,6 +201,10 @@ def prepare_run(config: BasketRunConfig, *, console: Console | None = None) -> B
 
     check_raw_input(config)
     require_neural("lightning")
+    from benchlab.basket import TASK
+    from benchlab.extras import require_installed
+
+    require_installed(["scipy"], TASK.extra or "neural", what="the basket task's intervals")
     from benchlab.basket.dataset import WorldModelDataset
 
     stages = ensure_stages(config, console=console)
