@@ -111,7 +111,7 @@ class PurchaseHistory(nn.Module):
     ) -> None:
         super().__init__()
         self.register_buffer("offsets", offsets.long())
-        self.register_buffer("products", products.long())
+        self.register_buffer("products", products.int())
         self.register_buffer("counts", counts.float())
         self.register_buffer("baskets", baskets.float())
         self.register_buffer("counted", torch.sort(counted.long()).values)
@@ -161,6 +161,14 @@ class PurchaseHistory(nn.Module):
     def n_customers(self) -> int:
         return int(self.offsets.shape[0]) - 1
 
+    def _counted(self, basket_ids: torch.Tensor) -> torch.Tensor:
+        """Whether each basket is one of the counted (training) baskets: a binary search in
+        the sorted ids, O(B log N) whatever the number of training baskets."""
+        if self.counted.numel() == 0:
+            return torch.zeros_like(basket_ids, dtype=torch.bool)
+        at = torch.searchsorted(self.counted, basket_ids).clamp(max=self.counted.numel() - 1)
+        return self.counted[at] == basket_ids
+
     def features(self, batch: WorldModelBatch, vocab_size: int) -> torch.Tensor:
         """[B, V, 3] per basket and product: log1p(count), count / the customer's baskets and
         count > 0, leaving the basket itself out of its customer's counts."""
@@ -176,9 +184,9 @@ class PurchaseHistory(nn.Module):
             entries - torch.repeat_interleave(first, sizes) + torch.repeat_interleave(starts, sizes)
         )
         counts = torch.zeros(n, vocab_size, device=starts.device)
-        counts[rows, self.products[entries]] = self.counts[entries]
+        counts[rows, self.products[entries].long()] = self.counts[entries]
         baskets = self.baskets[customers].clone()
-        own = torch.isin(batch.basket_ids.long(), self.counted) & (customers > 0)
+        own = self._counted(batch.basket_ids.long()) & (customers > 0)
         if bool(own.any()):
             items = batch.attention_mask.bool() & own[:, None]
             items &= batch.product_ids >= FIRST_PRODUCT_ID
