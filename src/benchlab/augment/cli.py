@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from benchlab.cli.lazy import LazyCommand, LazyGroup
+from benchlab.cli.lazy import CommandTable
 
 _COMMANDS = "benchlab.augment.commands"
 
@@ -26,17 +24,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-class AugmentGroup(LazyGroup):
-    def lazy_table(self) -> Mapping[str, LazyCommand]:
-        return {
-            name: LazyCommand(target, help_text, extra="neural")
-            for name, (target, help_text) in COMMANDS.items()
-        }
-
-
-app = AugmentGroup(
+app = CommandTable(
     name="augment",
+    table=COMMANDS,
+    extra="neural",
     help="Synthetic sales augmentation (seed 001): preprocess, train-gan, generate, evaluate.",
-    no_args_is_help=True,
-    rich_markup_mode=None,
 )

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from benchlab.cli.lazy import LazyCommand, LazyGroup
+from benchlab.cli.lazy import CommandTable
 
 _COMMANDS = "benchlab.basket.commands"
 
@@ -24,17 +22,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-class BasketGroup(LazyGroup):
-    def lazy_table(self) -> Mapping[str, LazyCommand]:
-        return {
-            name: LazyCommand(target, help_text, extra="neural")
-            for name, (target, help_text) in COMMANDS.items()
-        }
-
-
-app = BasketGroup(
+app = CommandTable(
     name="basket",
+    table=COMMANDS,
+    extra="neural",
     help="Basket world model (seed 003): prepare-samples, prepare-cache, train.",
-    no_args_is_help=True,
-    rich_markup_mode=None,
 )

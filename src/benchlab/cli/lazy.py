@@ -124,3 +124,42 @@ class LazyGroup(TyperGroup):
         for title, rows in sections.items():
             with formatter.section(title):
                 formatter.write_dl(rows)
+
+
+class CommandTable(LazyGroup):
+    """A task's sub-app from a table ``name -> ("module:attr", one-line help)``: every command
+    needs the task's ``extra``; ``aliases`` (alias -> name) list a seed's own names under
+    "Aliases".
+
+    >>> app = CommandTable(name="demo", table={"fit": ("benchlab.errors:InputError", "Fit.")})
+    >>> list(app.table)
+    ['fit']
+    """
+
+    def __init__(
+        self,
+        *,
+        table: Mapping[str, tuple[str, str]],
+        extra: str | None = None,
+        aliases: Mapping[str, str] | None = None,
+        alias_origin: str = "the seed",
+        **attrs: Any,
+    ) -> None:
+        attrs.setdefault("no_args_is_help", True)
+        attrs.setdefault("rich_markup_mode", None)
+        super().__init__(**attrs)
+        self.rows = dict(table)
+        self.extra = extra
+        self.aliases = dict(aliases or {})
+        self.alias_origin = alias_origin
+
+    def lazy_table(self) -> Mapping[str, LazyCommand]:
+        table = {
+            name: LazyCommand(target, help_text, extra=self.extra)
+            for name, (target, help_text) in self.rows.items()
+        }
+        for alias, name in self.aliases.items():
+            target, _ = self.rows[name]
+            help_text = f"Alias of `{name}` ({self.alias_origin}'s name)."
+            table[alias] = LazyCommand(target, help_text, "Aliases", extra=self.extra)
+        return table

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from benchlab.cli.lazy import LazyCommand, LazyGroup
+from benchlab.cli.lazy import CommandTable
 
 _COMMANDS = "benchlab.text.commands"
 
@@ -21,17 +19,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-class TextGroup(LazyGroup):
-    def lazy_table(self) -> Mapping[str, LazyCommand]:
-        return {
-            name: LazyCommand(target, help_text, extra="text")
-            for name, (target, help_text) in COMMANDS.items()
-        }
-
-
-app = TextGroup(
+app = CommandTable(
     name="text",
+    table=COMMANDS,
+    extra="text",
     help="Sentiment benchmark of small language models (seed 004): train-all, benchmark, models.",
-    no_args_is_help=True,
-    rich_markup_mode=None,
 )

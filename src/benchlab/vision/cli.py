@@ -6,9 +6,7 @@ The seed's names work as aliases (``lr-finder`` for ``lr-find``); ``benchlab run
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from benchlab.cli.lazy import LazyCommand, LazyGroup
+from benchlab.cli.lazy import CommandTable
 
 _COMMANDS = "benchlab.vision.commands"
 
@@ -35,24 +33,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
 ALIASES: dict[str, str] = {"lr-finder": "lr-find"}
 
 
-class VisionGroup(LazyGroup):
-    """The vision sub-app: a table of commands and seed aliases."""
-
-    def lazy_table(self) -> Mapping[str, LazyCommand]:
-        table = {
-            name: LazyCommand(target, help_text, extra="vision")
-            for name, (target, help_text) in COMMANDS.items()
-        }
-        for alias, name in ALIASES.items():
-            target, _ = COMMANDS[name]
-            table[alias] = LazyCommand(target, f"Alias of `{name}` (seed 002's name).", "Aliases")
-        return table
-
-
-app = VisionGroup(
+app = CommandTable(
     name="vision",
+    table=COMMANDS,
+    extra="vision",
+    aliases=ALIASES,
+    alias_origin="seed 002",
     help="Image classification (seed 002): split, init-config, lr-find, train, search, "
     "inference, export, visualise.",
-    no_args_is_help=True,
-    rich_markup_mode=None,
 )
