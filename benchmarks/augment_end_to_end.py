@@ -19,7 +19,8 @@ import json
 import tempfile
 from pathlib import Path
 
-from augment_gan import TARGET_S, timed  # the same stage runner (benchmarks/ is on sys.path)
+from augment_gan import TARGET_S  # benchmarks/ is on sys.path
+from benchlab_cli import timed
 
 
 def last_json(stdout: str) -> dict:

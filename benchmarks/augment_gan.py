@@ -21,34 +21,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import polars as pl
+from benchlab_cli import timed  # benchmarks/ is on sys.path
 
 TARGET_S = 600.0
 LOSSES = ("d_loss", "g_loss", "gp", "wasserstein_distance", "grad_norm")
-
-
-def benchlab_command() -> list[str]:
-    """The installed ``benchlab`` script beside this interpreter, else ``python -m``."""
-    script = Path(sys.executable).with_name("benchlab")
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "benchlab.cli"]
-
-
-def timed(arguments: list[str]) -> tuple[float, str]:
-    """Run ``benchlab <arguments>``; its wall time and stdout (a failure prints stderr, exits)."""
-    start = time.perf_counter()
-    done = subprocess.run(
-        [*benchlab_command(), *arguments], capture_output=True, text=True, check=False
-    )
-    seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        sys.exit(f"benchlab {' '.join(arguments)} failed ({done.returncode}):\n{done.stderr}")
-    return seconds, done.stdout
 
 
 def write_config(work: Path) -> Path:

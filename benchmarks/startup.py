@@ -13,15 +13,10 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
+
+from benchlab_cli import benchlab_command  # benchmarks/ is on sys.path
 
 TARGET_S = 0.5
-
-
-def benchlab_command() -> list[str]:
-    """The installed ``benchlab`` script beside this interpreter, else ``python -m``."""
-    script = Path(sys.executable).with_name("benchlab")
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "benchlab.cli"]
 
 
 def time_command(command: list[str], repeats: int) -> list[float]:

@@ -22,21 +22,17 @@ import argparse
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from benchlab_cli import benchlab_command  # benchmarks/ is on sys.path
 
 CONFIG = (
     Path(__file__).resolve().parents[1] / "src" / "benchlab" / "configs" / "text_sentiment.yaml"
 )
 BUDGET_MINUTES = 20.0
 LORA_MODEL, BASELINE = "MiniLM-L6", "tfidf_logreg"
-
-
-def benchlab_command() -> list[str]:
-    script = Path(sys.executable).with_name("benchlab")
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "benchlab.cli"]
 
 
 def run(args: list[str], cwd: Path, env: dict[str, str]) -> str:

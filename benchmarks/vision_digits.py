@@ -19,17 +19,13 @@ import argparse
 import json
 import statistics
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
+from benchlab_cli import benchlab_command  # benchmarks/ is on sys.path
+
 ACCURACY_TARGET = 0.98
 SECONDS_TARGET = 60.0
-
-
-def benchlab_command() -> list[str]:
-    script = Path(sys.executable).with_name("benchlab")
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "benchlab.cli"]
 
 
 def run(args: list[str], cwd: Path) -> str:
