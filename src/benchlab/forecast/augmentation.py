@@ -234,10 +234,6 @@ def _result(
 ) -> ExperimentResult:
     """One variant's seed-mean forecasts of the test period as a forecast experiment, scored as
     :meth:`BenchmarkPipeline.run_experiment` scores its models (clipping, metrics, M5 levels)."""
-    from benchlab.forecast.levels import evaluate_levels
-    from benchlab.forecast.metrics import clip_at_zero, evaluate_forecasts, uses_revenue_weights
-    from benchlab.forecast.schema import PRICE
-
     data, split = pipeline.data, pipeline.split
     assert data is not None and split is not None
     if rows.is_empty():
@@ -255,19 +251,7 @@ def _result(
             f"augmentation: {unforecast.height} test row(s) without an augmented forecast "
             f"(first: {first[ids[0]]} on {first[DATE]})"
         )
-    history = split.train.select(*ids, DATE, TARGET, *([PRICE] if data.has_price else []))
-    non_negative = config.data.non_negative
-    if non_negative is None:
-        non_negative = bool(history[TARGET].min() >= 0)
-    if non_negative:
-        predictions = clip_at_zero(predictions, ())
-    metrics, per_sku = evaluate_forecasts(
-        predictions, history, id_columns=ids, quantile_alphas=(), season_length=data.season_length
-    )
-    level_metrics, levels = evaluate_levels(
-        predictions, history, pipeline.hierarchy(), id_columns=ids, quantile_alphas=()
-    )
-    metrics.update(level_metrics)
+    scored = pipeline.score(predictions, split.train, ())
     predict_seconds = float(
         rows.group_by("seed").agg(pl.col("predict_seconds").first())["predict_seconds"].sum()
     )
@@ -277,9 +261,9 @@ def _result(
         strategy=ModelingStrategy.COMBINED,
         id_columns=data.id_columns,
         quantile_alphas=(),
-        predictions=predictions,
-        metrics=metrics,
-        per_sku_metrics=per_sku,
+        predictions=scored.predictions,
+        metrics=scored.metrics,
+        per_sku_metrics=scored.per_sku,
         fit_seconds=fit_seconds,
         predict_seconds=predict_seconds,
         hyperparameters={
@@ -290,9 +274,9 @@ def _result(
             "run_folder": FOLDER,
         },
         wall_seconds=fit_seconds + predict_seconds,
-        revenue_weights=uses_revenue_weights(history),
-        level_metrics=levels,
-        clipped_at_zero=non_negative,
+        revenue_weights=scored.revenue_weights,
+        level_metrics=scored.levels,
+        clipped_at_zero=scored.clipped_at_zero,
     )
 
 

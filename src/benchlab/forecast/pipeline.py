@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,19 @@ def load_forecast_data(config: DataConfig) -> ForecastData:
         oracle_path=config.oracle_path,
         freq=config.freq,
     )
+
+
+@dataclass(frozen=True)
+class ScoredForecasts:
+    """What :meth:`BenchmarkPipeline.score` returns: the (clipped) predictions, the metrics
+    (M5 levels included), per-SKU metrics, the level table and how the scoring went."""
+
+    predictions: pl.DataFrame
+    metrics: dict[str, float]
+    per_sku: pl.DataFrame
+    levels: pl.DataFrame
+    clipped_at_zero: bool
+    revenue_weights: bool
 
 
 class BenchmarkPipeline:
@@ -210,36 +224,16 @@ class BenchmarkPipeline:
             *[c for c in outcome.predictions.columns if c.startswith("q_")],
             *[c for c in (ORACLE_MEAN, ORACLE_DISPERSION) if c in truth.columns],
         )
-        history = train.select(*ids, DATE, TARGET, *([PRICE] if data.has_price else []))
-        non_negative = self.data_config.non_negative
-        if non_negative is None:
-            non_negative = bool(history[TARGET].min() >= 0)
-        if non_negative:
-            predictions = clip_at_zero(predictions, task.quantile_alphas)
-        metrics, per_sku = evaluate_forecasts(
-            predictions,
-            history,
-            id_columns=ids,
-            quantile_alphas=task.quantile_alphas,
-            season_length=data.season_length,
-        )
-        level_metrics, levels = evaluate_levels(
-            predictions,
-            history,
-            self.hierarchy(),
-            id_columns=ids,
-            quantile_alphas=task.quantile_alphas,
-        )
-        metrics.update(level_metrics)
+        scored = self.score(predictions, train, task.quantile_alphas)
         return ExperimentResult(
             model=label,
             model_type=task.model_type,
             strategy=strategy,
             id_columns=data.id_columns,
             quantile_alphas=task.quantile_alphas,
-            predictions=predictions,
-            metrics=metrics,
-            per_sku_metrics=per_sku,
+            predictions=scored.predictions,
+            metrics=scored.metrics,
+            per_sku_metrics=scored.per_sku,
             fit_seconds=outcome.fit_seconds,
             predict_seconds=outcome.predict_seconds,
             hyperparameters=task.hyperparameters,
@@ -247,9 +241,42 @@ class BenchmarkPipeline:
             n_workers=outcome.n_workers,
             failures=outcome.failures,
             models=outcome.models,
-            revenue_weights=uses_revenue_weights(history),
-            level_metrics=levels,
+            revenue_weights=scored.revenue_weights,
+            level_metrics=scored.levels,
+            clipped_at_zero=scored.clipped_at_zero,
+        )
+
+    def score(
+        self, predictions: pl.DataFrame, train: pl.DataFrame, quantile_alphas: Sequence[float]
+    ) -> ScoredForecasts:
+        """Score forecasts of the test period against ``train`` (the training rows of their
+        series): clipped at 0 when the target is never negative (or ``data.non_negative``),
+        then :func:`evaluate_forecasts` and the M5 levels."""
+        data, _ = self._require_split()
+        ids = list(data.id_columns)
+        history = train.select(*ids, DATE, TARGET, *([PRICE] if data.has_price else []))
+        non_negative = self.data_config.non_negative
+        if non_negative is None:
+            non_negative = bool(history[TARGET].min() >= 0)
+        if non_negative:
+            predictions = clip_at_zero(predictions, quantile_alphas)
+        metrics, per_sku = evaluate_forecasts(
+            predictions,
+            history,
+            id_columns=ids,
+            quantile_alphas=quantile_alphas,
+            season_length=data.season_length,
+        )
+        level_metrics, levels = evaluate_levels(
+            predictions, history, self.hierarchy(), id_columns=ids, quantile_alphas=quantile_alphas
+        )
+        return ScoredForecasts(
+            predictions=predictions,
+            metrics={**metrics, **level_metrics},
+            per_sku=per_sku,
+            levels=levels,
             clipped_at_zero=non_negative,
+            revenue_weights=uses_revenue_weights(history),
         )
 
     def _resolve_model(
