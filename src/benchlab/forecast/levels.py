@@ -26,24 +26,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from benchlab.data.tables import scan_table
 from benchlab.data.validation import source_name
 from benchlab.errors import InputError
 from benchlab.forecast.data.dataset import ForecastData
-from benchlab.forecast.metrics import (
-    WEIGHT,
-    _flatten_history,
-    _numeric,
-    _PerSeries,
-    _point_metrics,
-    _quantile_metrics,
-    _Scales,
-    _series_index,
-    series_weights,
-)
+from benchlab.forecast.metrics import WEIGHT, evaluate_forecasts, series_weights
 from benchlab.forecast.schema import DATE, TARGET, Y_PRED, Y_TRUE, quantile_column
 
 #: M5's hierarchy columns, as the M5 files name them.
@@ -245,28 +234,19 @@ def _score_level(
     keys: list[str],
     alphas: tuple[float, ...],
 ) -> dict[str, Any]:
+    """One level: its aggregate series (sums by ``keys`` and date) scored with M5's scale, each
+    weighted by the sum of its members' sales shares."""
     q_columns = [quantile_column(a) for a in alphas]
-    agg_h = history.group_by([*keys, DATE]).agg(pl.col(TARGET).sum())
-    agg_p = predictions.group_by([*keys, DATE]).agg(pl.col([Y_TRUE, Y_PRED, *q_columns]).sum())
-    agg_w = bottom_weights.group_by(keys).agg(pl.col(WEIGHT).sum())
-    series_keys, values, indptr = _flatten_history(agg_h, keys)
-    preds = _series_index(agg_p, series_keys, keys)
-    per = _PerSeries(preds["__benchlab_series_index"].to_numpy().astype(np.int64), len(indptr) - 1)
-    scales = _Scales.of(values, indptr, 1).subset(per.present)
-    w = (
-        series_keys.join(agg_w, on=keys, how="left")
-        .sort("__benchlab_series_index")[WEIGHT]
-        .fill_null(0.0)
-        .to_numpy()[per.present]
+    metrics, per_series = evaluate_forecasts(
+        predictions.group_by([*keys, DATE]).agg(pl.col([Y_TRUE, Y_PRED, *q_columns]).sum()),
+        history.group_by([*keys, DATE]).agg(pl.col(TARGET).sum()),
+        id_columns=keys,
+        quantile_alphas=alphas,
+        season_length=1,
+        weights=bottom_weights.group_by(keys).agg(pl.col(WEIGHT).sum()),
     )
-    w = w / w.sum() if w.sum() > 0 else np.full(w.size, 1.0 / w.size)
-    y = _numeric(preds, Y_TRUE)
-    point, _ = _point_metrics(y, _numeric(preds, Y_PRED), per, scales, w)
-    scored: dict[str, Any] = {"n_series": int(per.present.sum()), "wrmsse": point["wrmsse"]}
-    if alphas:
-        quantiles = {a: _numeric(preds, quantile_column(a)) for a in alphas}
-        q_scores, _ = _quantile_metrics(y, quantiles, per, scales, w)
-        scored["wspl"] = q_scores["wspl"]
-    else:
-        scored["wspl"] = None
-    return scored
+    return {
+        "n_series": per_series.height,
+        "wrmsse": metrics["wrmsse"],
+        "wspl": metrics["wspl"] if alphas else None,
+    }

@@ -578,6 +578,7 @@ def evaluate_forecasts(
     quantile_alphas: Sequence[float] = (),
     season_length: int = 7,
     weight_window: int = 28,
+    weights: pl.DataFrame | None = None,
 ) -> tuple[dict[str, float], pl.DataFrame]:
     """Score ``predictions`` against their actuals, scaled by the training ``history``.
 
@@ -608,6 +609,9 @@ def evaluate_forecasts(
     ``mean_pinball`` with quantiles; + ``oracle_rmsse``, ``rmsse_vs_oracle`` with an oracle) and
     ``weight`` (the wrmsse/wspl weight, summing to 1), one row per predicted series, sorted by
     the id columns.
+
+    ``weights`` (id columns and ``weight``) replaces :func:`series_weights` of ``history``,
+    e.g. for aggregate series whose sales shares are known from their members.
     """
     ids = list(id_columns)
     alphas = tuple(dict.fromkeys(float(a) for a in quantile_alphas))
@@ -626,8 +630,10 @@ def evaluate_forecasts(
 
     keys, values, indptr = _flatten_history(history, ids)
     scales_all = _Scales.of(values, indptr, season_length)
+    if weights is None:
+        weights = series_weights(history, ids, weight_window)
     weights_all = (
-        keys.join(series_weights(history, ids, weight_window), on=ids, how="left")
+        keys.join(weights.select(*ids, WEIGHT), on=ids, how="left")
         .sort(_SID)[WEIGHT]
         .fill_null(0.0)
         .to_numpy()
